@@ -1,0 +1,62 @@
+# stormbridge — one task runner for people and CI. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SPARSE := $(VENV)/bin/sparse
+TIME ?= 60
+PYTEST_ARGS ?=
+
+.PHONY: help
+help: ## show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: system-deps
+system-deps: ## install the Debian packages the project needs (Java 17, Maven) if missing
+	@bash scripts/system-deps.sh
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,fast]'
+	@touch $@
+
+.PHONY: install
+install: $(VENV)/.installed ## create .venv and install stormbridge with its dev tools
+
+.PHONY: storm
+storm: system-deps install ## provision Apache Storm 2.8.8 from Maven Central (cached, idempotent)
+	$(SPARSE) cluster provision
+
+.PHONY: run
+run: storm ## set up everything and run the word-count topology on real Storm (local mode), TIME=60 seconds
+	$(SPARSE) run -n wordcount -t $(TIME)
+
+.PHONY: test
+test: storm ## run every test: unit, then integration on real Storm
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+.PHONY: test-unit
+test-unit: install ## run the unit tests only (no JVM needed)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: install ## ruff (lint + format check) and mypy
+	$(VENV)/bin/ruff check stormbridge streamparse pystorm tests bench
+	$(VENV)/bin/ruff format --check stormbridge streamparse pystorm tests bench
+	$(VENV)/bin/mypy
+
+.PHONY: bench
+bench: install ## component benchmarks side by side with streamparse/pystorm -> docs/benchmarks.md
+	$(PY) bench/run.py
+
+.PHONY: bench-cluster
+bench-cluster: storm ## end-to-end word count on a local Storm cluster, stormbridge vs streamparse
+	$(PY) bench/cluster.py
+
+.PHONY: clean
+clean: ## remove the virtualenv, caches and build output (not the Storm cache)
+	rm -rf $(VENV) .bench build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis _build _resources

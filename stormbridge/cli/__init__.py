@@ -1,0 +1,1 @@
+"""The ``sparse`` command line: one small module per subcommand over the library."""
