@@ -1,0 +1,301 @@
+"""Options every ``sparse`` subcommand shares, and the steps they all take with them.
+
+Each ``add_*`` adds one streamparse flag to a subparser with the same spelling and ``dest``
+(``args.environment``, ``args.name``, ``args.override_name``, ``args.options``, ``args.ackers``,
+``args.workers``, ``args.debug``, ``args.config``, ``args.timeout``, ``args.wait``).
+:func:`load_context` turns them into a project and an environment (printing config warnings to
+stderr); :func:`resolve_cli_options` into the topology conf.
+
+Differences from streamparse: ``--timeout`` is in **seconds** (streamparse: milliseconds);
+``--config`` may name the file or its folder, and relative paths in it are relative to that
+folder rather than to the current directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from ..config import EnvConfig, parse_option, resolve_options
+from ..errors import ConfigError
+from ..project import Project, load_project, topology_file
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_WAIT",
+    "Context",
+    "add_ackers",
+    "add_config",
+    "add_debug",
+    "add_environment",
+    "add_name",
+    "add_option",
+    "add_override_name",
+    "add_timeout",
+    "add_topology_conf_flags",
+    "add_wait",
+    "add_workers",
+    "human_size",
+    "load_context",
+    "non_negative_int",
+    "positive_float",
+    "positive_int",
+    "print_table",
+    "resolve_cli_options",
+    "topology_name",
+]
+
+#: Seconds any single call to Nimbus or the UI may take.
+DEFAULT_TIMEOUT = 10.0
+#: Seconds Storm waits between deactivating and killing/rebalancing a topology.
+DEFAULT_WAIT = 5
+
+
+# --------------------------------------------------------------------------- argparse types
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    return value
+
+
+# --------------------------------------------------------------------------- flags
+
+
+def add_environment(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-e",
+        "--environment",
+        metavar="ENV",
+        help="environment in config.json 'envs' (optional when there is only one)",
+    )
+
+
+def add_name(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-n",
+        "--name",
+        metavar="NAME",
+        help="topology file name under topology_specs (optional when there is only one)",
+    )
+
+
+def add_override_name(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-N",
+        "--override_name",
+        metavar="NAME",
+        help="run the topology under this name instead of its file name",
+    )
+
+
+def add_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-o",
+        "--option",
+        dest="options",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Storm option for the topology (repeatable); VALUE is read as JSON/YAML scalar: "
+        "1000, 0.5, true, null, [a, b] or text",
+    )
+
+
+def add_ackers(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-a",
+        "--ackers",
+        type=non_negative_int,
+        metavar="N",
+        help="acker executors (topology.acker.executors)",
+    )
+
+
+def add_workers(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-w",
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="worker processes (topology.workers)",
+    )
+
+
+def add_debug(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-d",
+        "--debug",
+        action="store_true",
+        help="set topology.debug and Python log level debug",
+    )
+
+
+def add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config.json to use (default: the nearest one at or above the current folder)",
+    )
+
+
+def add_timeout(parser: argparse.ArgumentParser, default: float = DEFAULT_TIMEOUT) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=default,
+        metavar="SECONDS",
+        help=f"give up on Nimbus/UI calls after this many seconds (default {default:g})",
+    )
+
+
+def add_wait(parser: argparse.ArgumentParser, default: int = DEFAULT_WAIT) -> None:
+    parser.add_argument(
+        "--wait",
+        type=non_negative_int,
+        default=default,
+        metavar="SECONDS",
+        help=f"seconds Storm waits after deactivating before acting (default {default})",
+    )
+
+
+def add_topology_conf_flags(parser: argparse.ArgumentParser) -> None:
+    """``-o``, ``-a``, ``-w``, ``-d``: the flags that feed the topology conf."""
+    add_option(parser)
+    add_ackers(parser)
+    add_workers(parser)
+    add_debug(parser)
+
+
+# --------------------------------------------------------------------------- steps
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a subcommand works on: the project and the chosen environment."""
+
+    project: Project
+    env: EnvConfig
+
+
+def load_context(
+    args: argparse.Namespace,
+    *,
+    environ: Mapping[str, str] | None = None,
+    stderr: TextIO | None = None,
+) -> Context:
+    """Load ``args.config`` (or the nearest ``config.json``) and select ``args.environment``.
+
+    Warnings about the file (unknown keys, settings stormbridge ignores) go to ``stderr``.
+    """
+    project = load_project(getattr(args, "config", None))
+    env = project.config.select_env(getattr(args, "environment", None), environ=environ)
+    out = sys.stderr if stderr is None else stderr
+    for warning in (*project.config.warnings, *env.warnings):
+        print(f"sparse: warning: {warning}", file=out)
+    return Context(project=project, env=env)
+
+
+def resolve_cli_options(
+    args: argparse.Namespace,
+    env: EnvConfig,
+    topology_config: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The topology conf: env options < log < ``Topology.config`` < ``-o``/``-a``/``-w``/``-d``."""
+    parsed = [parse_option(text) for text in (getattr(args, "options", None) or [])]
+    return resolve_options(
+        env,
+        topology_config=topology_config,
+        cli_options=parsed,
+        ackers=getattr(args, "ackers", None),
+        workers=getattr(args, "workers", None),
+        debug=bool(getattr(args, "debug", False)),
+    )
+
+
+def topology_name(args: argparse.Namespace, project: Project) -> str:
+    """``-N``, else ``-n`` (any name: the topology may run without a local file), else the
+    only topology file's name."""
+    override = getattr(args, "override_name", None)
+    if override:
+        return str(override)
+    name = getattr(args, "name", None)
+    if name:
+        return str(name[:-3] if name.endswith(".py") else name)
+    return topology_file(project, None).stem
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def print_table(headers: list[str], rows: list[list[Any]], *, out: TextIO | None = None) -> None:
+    """A plain left-aligned text table (numbers right-aligned)."""
+    out = sys.stdout if out is None else out
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], len(value))
+    numeric = [
+        all(isinstance(r[i], int | float) and not isinstance(r[i], bool) for r in rows) and rows
+        for i in range(len(headers))
+    ]
+
+    def fmt(row: list[str]) -> str:
+        parts = [
+            v.rjust(widths[i]) if numeric[i] else v.ljust(widths[i]) for i, v in enumerate(row)
+        ]
+        return "  ".join(parts).rstrip()
+
+    print(fmt(headers), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for row in cells:
+        print(fmt(row), file=out)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise :class:`ConfigError` with ``message`` unless ``condition``."""
+    if not condition:
+        raise ConfigError(message)
