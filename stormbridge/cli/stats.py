@@ -1,0 +1,275 @@
+"""``sparse stats``: topology and component counts from the Storm UI REST API, as tables.
+
+The UI is reached at ``ui.host`` (or the env's first Nimbus host) on ``ui.port`` (8080); no SSH
+tunnel is ever opened. ``-n`` (default: the only topology file) shows one topology's totals,
+spouts and bolts; ``-c`` one component's streams, executors and errors; ``--all`` the cluster
+summary and every running topology.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ..errors import UIError
+from . import _common
+from ._ui import StormUI
+
+__all__ = ["add_parser", "run"]
+
+_WINDOWS = (":all-time", "600", "10800", "86400")
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "stats",
+        help="topology and component counts from the Storm UI",
+        description="Show counts (emitted, acked, failed, latencies) from the Storm UI REST API.",
+    )
+    _common.add_environment(parser)
+    _common.add_name(parser)
+    _common.add_override_name(parser)
+    _common.add_config(parser)
+    _common.add_timeout(parser)
+    parser.add_argument("-c", "--component", metavar="ID", help="show one component in detail")
+    parser.add_argument(
+        "--all", action="store_true", help="show the cluster and every running topology"
+    )
+    parser.add_argument(
+        "--window",
+        default=":all-time",
+        choices=_WINDOWS,
+        help="stats window in seconds, or :all-time (default)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    ctx = _common.load_context(args)
+    ui = StormUI(ctx.env.ui_url, timeout=args.timeout)
+    out = sys.stdout
+    if args.all:
+        _print_cluster(ui, out)
+        for topo in ui.topology_summaries():
+            print(file=out)
+            _print_topology(ui, topo["id"], args.window, out)
+        return 0
+    name = _common.topology_name(args, ctx.project)
+    topo_id = _find_id(ui, name)
+    if args.component:
+        _print_component(ui, topo_id, args.component, args.window, out)
+    else:
+        _print_topology(ui, topo_id, args.window, out)
+    return 0
+
+
+def _find_id(ui: StormUI, name: str) -> str:
+    summaries = ui.topology_summaries()
+    for topo in summaries:
+        if topo.get("name") == name:
+            return str(topo["id"])
+    running = ", ".join(sorted(str(t.get("name")) for t in summaries)) or "none"
+    raise UIError(
+        f"no topology named {name!r} is running on the cluster at {ui.base_url} "
+        f"(running: {running}); submit it with `sparse submit -n {name}`"
+    )
+
+
+def _print_cluster(ui: StormUI, out: Any) -> None:
+    c = ui.cluster_summary()
+    print(f"Storm {c.get('stormVersion', '?')} at {ui.base_url}", file=out)
+    _common.print_table(
+        ["supervisors", "slots used", "slots total", "executors", "tasks", "topologies"],
+        [
+            [
+                c.get("supervisors"),
+                c.get("slotsUsed"),
+                c.get("slotsTotal"),
+                c.get("executorsTotal"),
+                c.get("tasksTotal"),
+                c.get("topologies"),
+            ]
+        ],
+        out=out,
+    )
+    topologies = ui.topology_summaries()
+    if topologies:
+        print(file=out)
+        _common.print_table(
+            ["name", "id", "status", "uptime s", "workers", "executors", "tasks"],
+            [
+                [
+                    t.get("name"),
+                    t.get("id"),
+                    t.get("status"),
+                    t.get("uptimeSeconds"),
+                    t.get("workersTotal"),
+                    t.get("executorsTotal"),
+                    t.get("tasksTotal"),
+                ]
+                for t in topologies
+            ],
+            out=out,
+        )
+
+
+def _print_topology(ui: StormUI, topo_id: str, window: str, out: Any) -> None:
+    t = ui.topology(topo_id, window=window)
+    print(
+        f"Topology {t.get('name')} ({t.get('id')}): {t.get('status')}, up "
+        f"{t.get('uptime') or str(t.get('uptimeSeconds', '?')) + 's'}, "
+        f"{t.get('workersTotal')} workers, {t.get('executorsTotal')} executors",
+        file=out,
+    )
+    stats = t.get("topologyStats") or []
+    _common.print_table(
+        ["window", "emitted", "transferred", "acked", "failed", "complete ms"],
+        [
+            [
+                s.get("windowPretty") or s.get("window"),
+                s.get("emitted"),
+                s.get("transferred"),
+                s.get("acked"),
+                s.get("failed"),
+                _num(s.get("completeLatency")),
+            ]
+            for s in stats
+        ],
+        out=out,
+    )
+    print("\nSpouts", file=out)
+    _common.print_table(
+        ["spout", "executors", "tasks", "emitted", "acked", "failed", "complete ms", "last error"],
+        [
+            [
+                s.get("spoutId"),
+                s.get("executors"),
+                s.get("tasks"),
+                s.get("emitted"),
+                s.get("acked"),
+                s.get("failed"),
+                _num(s.get("completeLatency")),
+                _error(s.get("lastError")),
+            ]
+            for s in t.get("spouts") or []
+        ],
+        out=out,
+    )
+    print("\nBolts", file=out)
+    _common.print_table(
+        [
+            "bolt",
+            "executors",
+            "tasks",
+            "emitted",
+            "executed",
+            "acked",
+            "failed",
+            "process ms",
+            "capacity",
+            "last error",
+        ],
+        [
+            [
+                b.get("boltId"),
+                b.get("executors"),
+                b.get("tasks"),
+                b.get("emitted"),
+                b.get("executed"),
+                b.get("acked"),
+                b.get("failed"),
+                _num(b.get("processLatency")),
+                _num(b.get("capacity")),
+                _error(b.get("lastError")),
+            ]
+            for b in t.get("bolts") or []
+        ],
+        out=out,
+    )
+
+
+def _print_component(ui: StormUI, topo_id: str, component: str, window: str, out: Any) -> None:
+    c = ui.component(topo_id, component, window=window)
+    print(
+        f"{c.get('componentType', 'component')} {component} of {topo_id}: "
+        f"{c.get('executors')} executors, {c.get('tasks')} tasks",
+        file=out,
+    )
+    inputs = c.get("inputStats") or []
+    if inputs:
+        print("\nInputs", file=out)
+        _common.print_table(
+            ["from", "stream", "executed", "acked", "failed", "execute ms", "process ms"],
+            [
+                [
+                    i.get("component"),
+                    i.get("stream"),
+                    i.get("executed"),
+                    i.get("acked"),
+                    i.get("failed"),
+                    _num(i.get("executeLatency")),
+                    _num(i.get("processLatency")),
+                ]
+                for i in inputs
+            ],
+            out=out,
+        )
+    print("\nOutputs", file=out)
+    _common.print_table(
+        ["stream", "emitted", "transferred", "acked", "failed"],
+        [
+            [
+                o.get("stream"),
+                o.get("emitted"),
+                o.get("transferred"),
+                o.get("acked"),
+                o.get("failed"),
+            ]
+            for o in c.get("outputStats") or []
+        ],
+        out=out,
+    )
+    executors = c.get("executorStats") or []
+    if executors:
+        print("\nExecutors", file=out)
+        _common.print_table(
+            ["id", "host", "port", "uptime s", "emitted", "executed", "acked", "failed"],
+            [
+                [
+                    e.get("id"),
+                    e.get("host"),
+                    e.get("port"),
+                    e.get("uptimeSeconds"),
+                    e.get("emitted"),
+                    e.get("executed"),
+                    e.get("acked"),
+                    e.get("failed"),
+                ]
+                for e in executors
+            ],
+            out=out,
+        )
+    errors = c.get("componentErrors") or []
+    print(f"\nErrors ({len(errors)})", file=out)
+    for err in errors:
+        where = f"{err.get('errorHost', '?')}:{err.get('errorPort', '?')}"
+        print(f"--- {where} at {err.get('errorTime', '?')}", file=out)
+        print(str(err.get("error", "")).rstrip(), file=out)
+
+
+def _num(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _error(value: Any) -> str:
+    if not value:
+        return ""
+    lines = [line for line in str(value).strip().splitlines() if line.strip()]
+    last = lines[-1].strip() if lines else ""
+    return last if len(last) <= 60 else last[:57] + "..."
