@@ -372,18 +372,19 @@ def _parse_env(name: str, raw: Any, path: Path) -> EnvConfig:
             f"`ssh -NL 6627:localhost:6627 HOST` yourself and export {NIMBUS_ENV_VAR}="
             "127.0.0.1:6627; set use_ssh_for_nimbus to false to silence this warning"
         )
-    use_venv = _bool(raw, "use_virtualenv", path, where, default=False)
-    install_venv = _bool(raw, "install_virtualenv", path, where, default=use_venv)
+    venv_root = _str(raw, "virtualenv_root", path, f"{where}.virtualenv_root")
+    if venv_root is None:
+        venv_root = _str(raw, "virtualenv_path", path, f"{where}.virtualenv_path")
+    # streamparse defaults use_virtualenv to true (and then needs virtualenv_root); here it
+    # defaults to true only when a virtualenv_root is given.
+    use_venv = _bool(raw, "use_virtualenv", path, where, default=bool(venv_root))
+    install_venv = _bool(raw, "install_virtualenv", path, where, default=False)
     if install_venv:
         warnings.append(
             f"{where}.install_virtualenv is true, but stormbridge does not build virtualenvs "
             "on worker hosts over SSH: create <virtualenv_root>/<name> there yourself (or leave "
             "use_virtualenv false: the jar carries the stormbridge runtime)"
         )
-    venv_root = _str(raw, "virtualenv_root", path, f"{where}.virtualenv_root")
-    if venv_root is None:
-        venv_root = _str(raw, "virtualenv_path", path, f"{where}.virtualenv_path")
-
     options = raw.get("options", {})
     if options is None:
         options = {}

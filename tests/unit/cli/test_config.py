@@ -63,12 +63,28 @@ def test_full_env_is_typed(tmp_path: Path) -> None:
     assert env.nimbus == (HostPort("nimbus.example", 6628),)
     assert env.workers == ("w1", "w2")
     assert env.ssh_port == 2222
-    assert env.install_virtualenv is True  # defaults to use_virtualenv, as in streamparse
+    assert env.install_virtualenv is False  # we never build virtualenvs
     assert env.virtualenv_python("wc") == "/data/venvs/wc/bin/python"
     assert env.log.level == "info" and env.log.file == "f.log"
     assert env.ui_url == "http://ui.example:8081"
     assert cfg.serializer_for(env) == "msgpack"
-    assert any("install_virtualenv" in w for w in env.warnings)
+    assert env.warnings == ()
+
+
+def test_virtualenv_defaults(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(BASE))
+    data["envs"] = {
+        "a": {"virtualenv_root": "/v"},  # use_virtualenv defaults on with a root
+        "b": {},
+        "c": {"virtualenv_root": "/v", "use_virtualenv": False},
+        "d": {"virtualenv_path": "/w", "virtualenv_name": "shared", "install_virtualenv": True},
+    }
+    envs = load_config(write(tmp_path, data)).envs
+    assert envs["a"].virtualenv_python("wc") == "/v/wc/bin/python"
+    assert envs["b"].virtualenv_python("wc") is None
+    assert envs["c"].virtualenv_python("wc") is None
+    assert envs["d"].virtualenv_python("wc") == "/w/shared/bin/python"
+    assert any("does not build virtualenvs" in w for w in envs["d"].warnings)
 
 
 def test_nimbus_forms(tmp_path: Path) -> None:
