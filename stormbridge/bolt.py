@@ -1,0 +1,161 @@
+"""``Bolt``: tuples in, ``process``, emits anchored to the tuple, auto ack/fail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .component import Component
+from .errors import ProtocolError
+from .protocol import describe
+from .tuple import HEARTBEAT_STREAM, TICK_COMPONENT, TICK_STREAM, Tuple, values_types
+
+__all__ = ["Bolt"]
+
+_SYNC = {"command": "sync"}
+_new_tuple = tuple.__new__
+
+
+class Bolt(Component):
+    """Base class of bolts. Implement :meth:`process`.
+
+    ``auto_anchor``: emits made while handling a tuple are anchored to it.
+    ``auto_ack``: the tuple is acked after ``process``/``process_tick`` returns.
+    ``auto_fail``: the tuple is failed when ``process`` raises.
+    """
+
+    auto_anchor = True
+    auto_ack = True
+    auto_fail = True
+
+    # Class-level default, as in pystorm: the tuples the current emit anchors to.
+    _current_tups: list[Tuple] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._values_types: dict[tuple[str, str], tuple[type, int]] = {}
+
+    @classmethod
+    def spec(
+        cls,
+        name: str | None = None,
+        inputs: Any = None,
+        par: Any = None,
+        config: dict[str, Any] | None = None,
+    ) -> Any:
+        """The DSL specification of this bolt in a ``Topology``."""
+        from stormbridge.dsl.component import python_bolt_spec
+
+        return python_bolt_spec(cls, name=name, inputs=inputs, par=par, config=config)
+
+    @staticmethod
+    def is_tick(tup: Tuple) -> bool:
+        """Whether ``tup`` is a tick tuple (``topology.tick.tuple.freq.secs``)."""
+        return tup.component == TICK_COMPONENT and tup.stream == TICK_STREAM
+
+    def _setup_component(self, storm_conf: dict[str, Any], context: dict[str, Any]) -> None:
+        super()._setup_component(storm_conf, context)
+        self._values_types = values_types(context)
+
+    # -- user hooks ----------------------------------------------------------------
+    def process(self, tup: Tuple) -> None:
+        """Handle one tuple. Override it."""
+        raise NotImplementedError(f"{type(self).__name__} must implement process()")
+
+    def process_tick(self, tup: Tuple) -> None:
+        """Handle a tick tuple; ignored by default."""
+
+    # -- reading -------------------------------------------------------------------
+    def read_tuple(self) -> Tuple:
+        """The next tuple from Storm (heartbeats included)."""
+        msg = self._pending_commands.popleft() if self._pending_commands else self._read()
+        return self._make_tuple(msg)
+
+    def _make_tuple(self, msg: Any) -> Tuple:
+        try:
+            source = msg["comp"]
+            stream = msg["stream"]
+            values = msg["tuple"]
+            tup_id = msg["id"]
+            task = msg["task"]
+        except (KeyError, TypeError):
+            if type(msg) is list:
+                raise ProtocolError(
+                    "Storm sent a task-id list while no emit was waiting for one "
+                    f"(need_task_ids was not asked): {describe(msg)}"
+                ) from None
+            raise ProtocolError(
+                "expected a tuple (an object with id, comp, stream, task and tuple) from "
+                f"Storm, got {describe(msg)}"
+            ) from None
+        if type(values) is not list:
+            raise ProtocolError(
+                f"the 'tuple' of a message from Storm is not a list: {describe(msg)}"
+            )
+        known = self._values_types.get((source, stream))
+        if known is not None and known[1] == len(values):
+            vals: tuple[Any, ...] = _new_tuple(known[0], values)
+        else:
+            vals = tuple(values)
+        return _new_tuple(Tuple, (tup_id, source, stream, task, vals))
+
+    # -- writing -------------------------------------------------------------------
+    def emit(  # type: ignore[override]
+        self,
+        tup: Any,
+        stream: str | None = None,
+        anchors: Any = None,
+        direct_task: int | None = None,
+        need_task_ids: bool = False,
+    ) -> list[int] | None:
+        """Emit ``tup`` anchored to ``anchors`` (Tuples or ids), by default the current tuple."""
+        if anchors is None:
+            anchors = [t.id for t in self._current_tups] if self.auto_anchor else []
+        else:
+            anchors = [a.id if isinstance(a, Tuple) else a for a in anchors]
+        return self._emit(tup, None, stream, anchors, direct_task, need_task_ids)
+
+    def ack(self, tup: Any) -> None:
+        """Tell Storm ``tup`` (a Tuple or its id) was processed."""
+        tup_id = tup.id if isinstance(tup, Tuple) else tup
+        self._write(
+            self._encode(
+                {"command": "ack", "id": tup_id}, special=False if type(tup_id) is str else None
+            )
+        )
+
+    def fail(self, tup: Any) -> None:
+        """Tell Storm ``tup`` (a Tuple or its id) failed: the spout may replay it."""
+        tup_id = tup.id if isinstance(tup, Tuple) else tup
+        self._write(
+            self._encode(
+                {"command": "fail", "id": tup_id}, special=False if type(tup_id) is str else None
+            )
+        )
+
+    # -- the loop ------------------------------------------------------------------
+    def _run(self) -> None:
+        msg = self._pending_commands.popleft() if self._pending_commands else self._read()
+        tup = self._make_tuple(msg)
+        stream = tup.stream
+        if stream == HEARTBEAT_STREAM and tup.task == -1:
+            self._write(self._encode(_SYNC, special=False))
+            return
+        self._current_tups = [tup]
+        if stream == TICK_STREAM and tup.component == TICK_COMPONENT:
+            self.process_tick(tup)
+        else:
+            self.process(tup)
+        if self.auto_ack:
+            self.ack(tup)
+        # Not in a finally: after an exception the tuple must still be failed.
+        self._current_tups = []
+
+    def _handle_run_exception(self, exc: BaseException) -> None:
+        if len(self._current_tups) == 1:
+            tup = self._current_tups[0]
+            self.raise_exception(exc, tup)
+            if self.auto_fail:
+                self.fail(tup)
+        else:
+            self.raise_exception(exc)
+        self._current_tups = []

@@ -1,0 +1,454 @@
+"""``Component``: the handshake, the run loop, and what spouts and bolts share.
+
+Wire behaviour (see ``docs/protocol.md``): Storm's first message is the handshake; we
+write an empty file named after our pid into ``pidDir``, reply ``{"pid": N}``, set up
+logging and call :meth:`Component.initialize`. Then :meth:`Component._run` handles
+one message at a time until Storm goes away (exit code 2), SIGTERM/SIGINT arrive, or an
+exception ends the loop (exit code 1 when ``exit_on_exception``).
+
+Writes are buffered and flushed once before each blocking read, so a burst of tuples
+costs one ``write`` per burst, not two flushes per message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections import deque
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, BinaryIO, ClassVar
+
+from .errors import ProtocolError, SerializationError, StormBridgeError, StormWentAwayError
+from .protocol import Codec, check_handshake, check_task_ids, describe, make_codec, scan_values
+from .protocol.values import INT64_MAX, INT64_MIN
+from .storm_logging import LOG_LEVELS, configure_logging, stdout_to_log
+from .tuple import HEARTBEAT_STREAM, Tuple
+
+__all__ = ["Component", "Terminated"]
+
+log = logging.getLogger("stormbridge.component")
+
+_SYNC = {"command": "sync"}
+
+#: Exit codes of :meth:`Component.run`.
+EXIT_OK = 0
+EXIT_EXCEPTION = 1
+EXIT_STORM_WENT_AWAY = 2
+
+
+class Terminated(BaseException):
+    """Raised in the main thread by the SIGTERM/SIGINT handlers that :meth:`run` installs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"terminated by signal {signum}")
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+class Component:
+    """Base class of spouts and bolts: talks to Storm over an injected pair of streams.
+
+    ``input_stream``/``output_stream`` are binary streams or file descriptors. Leave
+    them out in a worker: :meth:`run` then moves the protocol onto private duplicates of
+    stdin/stdout and points fd 1 and ``sys.stdout`` elsewhere, so ``print()`` can never
+    corrupt the protocol. ``rdb_signal`` is accepted for pystorm compatibility and
+    ignored (no signal handler is ever installed by a constructor).
+    """
+
+    #: DSL class attributes (streamparse): output fields, parallelism, per-component conf.
+    outputs: ClassVar[Any] = None
+    par: ClassVar[Any] = 1
+    config: ClassVar[Any] = None
+
+    #: Exit after an exception in a hook (True), or report it and carry on (False).
+    exit_on_exception: bool = True
+    #: Send ``"task"`` for ``emit(direct_task=...)``: Storm 2.6-2.8.x workers die on it
+    #: (ClassCastException in JsonSerializer), so it is refused unless you opt in.
+    allow_direct_emit: bool = False
+
+    def __init__(
+        self,
+        input_stream: BinaryIO | int | None = None,
+        output_stream: BinaryIO | int | None = None,
+        rdb_signal: object = None,
+        serializer: str = "json",
+        *,
+        max_frame_size: int | None = None,
+    ) -> None:
+        self.topology_name: str | None = None
+        self.task_id: int | None = None
+        self.component_name: str | None = None
+        self.debug: bool | None = None
+        self.storm_conf: dict[str, Any] = {}
+        self.context: dict[str, Any] = {}
+        self.pid = os.getpid()
+        self.logger: logging.Logger = logging.getLogger(f"pystorm.component.{type(self).__name__}")
+        self.serializer_name = serializer
+        self._max_frame_size = max_frame_size
+        self._pending_commands: deque[Any] = deque()
+        self._pending_task_ids: deque[list[int]] = deque()
+        self._reader_lock = threading.RLock()
+        self._input_stream = input_stream
+        self._output_stream = output_stream
+        self._metric_warned = False
+        self._owns_stdio = input_stream is None and output_stream is None
+        self.serializer: Codec | None = None
+        if not self._owns_stdio:
+            self._open_codec(
+                sys.stdin.buffer if input_stream is None else input_stream,
+                sys.stdout.buffer if output_stream is None else output_stream,
+            )
+
+    # -- wiring --------------------------------------------------------------------
+    def _open_codec(self, input_stream: BinaryIO | int, output_stream: BinaryIO | int) -> None:
+        kwargs = {} if self._max_frame_size is None else {"max_frame_size": self._max_frame_size}
+        codec = make_codec(self.serializer_name, input_stream, output_stream, **kwargs)
+        self.serializer = codec
+        self._read = codec.read_message
+        self._encode = codec.encode
+        self._write = codec.sink.write
+        self._flush = codec.sink.flush
+
+    def _take_stdio(self) -> None:
+        """Move the protocol onto private fds; stdout and stdin now point elsewhere."""
+        sys.stdout.flush()
+        in_fd = os.dup(0)
+        out_fd = os.dup(1)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        os.dup2(2, 1)  # C-level writes to fd 1 now land in stderr, not in the protocol
+        self._open_codec(in_fd, out_fd)
+
+    # -- predicates ----------------------------------------------------------------
+    @staticmethod
+    def is_heartbeat(tup: Tuple) -> bool:
+        """Whether ``tup`` is one of ShellBolt's heartbeat tuples."""
+        return tup.task == -1 and tup.stream == HEARTBEAT_STREAM
+
+    # -- DSL -----------------------------------------------------------------------
+    @classmethod
+    def spec(cls, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            "Specifications should either be bolts or spouts. Given: "
+            f"{cls.__name__!r}: subclass stormbridge.Spout or stormbridge.Bolt (or use "
+            "ShellSpout/ShellBolt/JavaSpout/JavaBolt) to put it in a topology."
+        )
+
+    # -- user hooks ----------------------------------------------------------------
+    def initialize(self, storm_conf: dict[str, Any], context: dict[str, Any]) -> None:
+        """Called once after the handshake, before the first tuple. Override it."""
+
+    # -- reading -------------------------------------------------------------------
+    def read_message(self) -> Any:
+        """The next message from Storm (a dict or a task-id list)."""
+        return self._read()
+
+    def read_command(self) -> dict[str, Any]:
+        """The next command or tuple; a task-id list nobody asked for is a ProtocolError."""
+        if self._pending_commands:
+            return self._pending_commands.popleft()
+        message = self._read()
+        if type(message) is not dict:
+            raise ProtocolError(
+                "Storm sent a task-id list while no emit was waiting for one "
+                f"(need_task_ids was not asked): {describe(message)}"
+            )
+        return message
+
+    def read_task_ids(self) -> list[int]:
+        """Wait for the task-id list answering our last emit, keeping commands for later."""
+        if self._pending_task_ids:
+            return self._pending_task_ids.popleft()
+        with self._reader_lock:
+            while True:
+                message = self._read()
+                if type(message) is list:
+                    return check_task_ids(message)
+                self._pending_commands.append(message)
+
+    def read_handshake(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Read Storm's handshake, write the pid file, reply ``{"pid": N}``; (conf, context)."""
+        message = self._read()
+        try:
+            pid_dir, conf, context = check_handshake(message)
+        except ProtocolError:
+            self._reply_pid()
+            raise
+        try:
+            with open(os.path.join(pid_dir, str(self.pid)), "w"):
+                pass
+        except OSError as exc:
+            self._reply_pid()
+            raise ProtocolError(
+                f"cannot write the pid file into Storm's pidDir {pid_dir!r} ({exc}); without "
+                "it Storm could not kill this process when the worker stops"
+            ) from exc
+        self._reply_pid()
+        return conf, context
+
+    def _reply_pid(self) -> None:
+        self._write(self._encode({"pid": self.pid}, special=False))
+        self._flush()
+
+    # -- writing -------------------------------------------------------------------
+    def send_message(self, message: Mapping[str, Any]) -> None:
+        """Queue one message for Storm (flushed before the next blocking read)."""
+        if not isinstance(message, Mapping):
+            raise SerializationError(
+                f"messages to Storm must be dicts, not {type(message).__name__}: "
+                f"{describe(message)}"
+            )
+        self._write(self._encode(message))
+
+    def flush(self) -> None:
+        """Write out queued messages now."""
+        self._flush()
+
+    def log(self, message: object, level: str | None = None) -> None:
+        """Send ``message`` to Storm's log at ``level`` (trace, debug, info, warn, error)."""
+        storm_level = LOG_LEVELS.get(level or "info", 2)
+        self._write(
+            self._encode(
+                {"command": "log", "msg": str(message), "level": storm_level}, special=False
+            )
+        )
+
+    def raise_exception(self, exception: BaseException, tup: Any = None) -> None:
+        """Report ``exception`` to Storm (shows as the component's error in the UI), then sync."""
+        tb = "".join(
+            traceback.format_exception(type(exception), exception, exception.__traceback__)
+        )
+        if tup:
+            text = f"Python {type(exception).__name__} raised while processing Tuple {tup!r}\n{tb}"
+        else:
+            text = f"Python {type(exception).__name__} raised\n{tb}"
+        self._write(self._encode({"command": "error", "msg": text}, special=False))
+        self._write(self._encode(_SYNC, special=False))
+
+    def report_metric(self, name: str, value: Any) -> None:
+        """Log once and do nothing: ``metrics`` kills the worker of a Thrift shell component.
+
+        ShellBolt/ShellSpout only accept ``metrics`` for metrics registered in Java,
+        which a topology made of Python components cannot do; pystorm's message would
+        kill the worker. Use your own metrics library (statsd, Prometheus) instead.
+        """
+        if not self._metric_warned:
+            self._metric_warned = True
+            self.logger.warning(
+                "report_metric(%r, ...) ignored: Storm kills the worker when a shell "
+                "component sends 'metrics' (no Java metric is registered); this warning "
+                "is logged once",
+                name,
+            )
+
+    def _check_emit(self, tup: Any, tup_id: Any, direct_task: Any) -> bool:
+        if type(tup) is not list and not isinstance(tup, (list, tuple)):
+            raise TypeError(
+                f"All Tuples must be either lists or tuples, received {type(tup)!r} instead."
+            )
+        if direct_task is not None and not self.allow_direct_emit:
+            raise SerializationError(
+                f"emit(direct_task={direct_task!r}) refused: Storm 2.6-2.8.x workers crash "
+                "on a multilang emit that carries a task (ClassCastException in "
+                "JsonSerializer). Use a fields grouping instead, or set "
+                "allow_direct_emit = True on the class if your Storm is patched."
+            )
+        special = scan_values(tup)
+        if tup_id is not None and type(tup_id) is not str and scan_values(tup_id):
+            special = True
+        return special
+
+    def _emit(
+        self,
+        tup: Any,
+        tup_id: Any = None,
+        stream: str | None = None,
+        anchors: list[Any] | None = None,
+        direct_task: int | None = None,
+        need_task_ids: bool = False,
+    ) -> list[int] | None:
+        special = self._check_emit(tup, tup_id, direct_task)
+        msg: dict[str, Any] = {"command": "emit", "tuple": tup}
+        if anchors is not None:
+            msg["anchors"] = anchors
+        if tup_id is not None:
+            msg["id"] = tup_id
+        if stream is not None:
+            msg["stream"] = stream
+        if direct_task is not None:
+            if type(direct_task) is not int or not INT64_MIN <= direct_task <= INT64_MAX:
+                raise SerializationError(f"direct_task must be an int task id, not {direct_task!r}")
+            msg["task"] = direct_task
+        if not need_task_ids:
+            msg["need_task_ids"] = False
+            self._write(self._encode(msg, special=special))
+            return None
+        data = self._encode(msg, special=special)
+        if direct_task is not None:
+            self._write(data)
+            return [direct_task]
+        with self._reader_lock:
+            self._write(data)
+            self._flush()
+            return self.read_task_ids()
+
+    def emit(
+        self,
+        tup: Any,
+        tup_id: Any = None,
+        stream: str | None = None,
+        anchors: list[Any] | None = None,
+        direct_task: int | None = None,
+        need_task_ids: bool = False,
+    ) -> list[int] | None:
+        """Emit ``tup`` (a list or tuple); returns task ids only if ``need_task_ids``."""
+        return self._emit(tup, tup_id, stream, anchors, direct_task, need_task_ids)
+
+    # -- the loop ------------------------------------------------------------------
+    def _setup_component(self, storm_conf: dict[str, Any], context: dict[str, Any]) -> None:
+        """Keep the handshake's conf and context and set up logging."""
+        self.topology_name = storm_conf.get("topology.name", "")
+        self.task_id = context.get("taskid", "")
+        name = context.get("componentid")
+        if name is None:
+            name = (context.get("task->component") or {}).get(str(self.task_id), "")
+        self.component_name = str(name)
+        self.debug = bool(storm_conf.get("topology.debug", False))
+        self.storm_conf = storm_conf
+        self.context = context
+        self.logger = logging.getLogger(f"pystorm.component.{self.component_name}")
+        configure_logging(self)
+
+    def _run(self) -> None:
+        """Handle one message from Storm. Subclasses implement it."""
+        raise NotImplementedError
+
+    def _handle_run_exception(self, exc: BaseException) -> None:
+        """Report an exception from the loop to Storm (subclasses also fail tuples)."""
+        self.raise_exception(exc)
+
+    def _report_fatal(self, exc: BaseException) -> None:
+        """Best effort: tell Storm (``error``) and stderr why we are about to exit."""
+        sys.stderr.write(f"stormbridge: {self.component_name or type(self).__name__}: {exc}\n")
+        sys.stderr.flush()
+        if self.serializer is None:
+            return
+        try:
+            self.raise_exception(exc)
+            self._flush()
+        except (StormBridgeError, OSError):
+            pass
+
+    @contextmanager
+    def _signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {
+            signum: signal.signal(signum, _raise_terminated)
+            for signum in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def run(self) -> int:
+        """Handshake, ``initialize``, then handle messages until the end; returns the exit code.
+
+        0 never happens in a worker; 1 after an exception (or a protocol error), 2 when
+        Storm goes away, 128 + signal number after SIGTERM/SIGINT.
+        """
+        with self._signals():
+            try:
+                return self._run_protected()
+            except Terminated as exc:
+                self._close_quietly()
+                return 128 + exc.signum
+
+    def _run_protected(self) -> int:
+        restore_stdout = None
+        if self._owns_stdio:
+            self._take_stdio()
+        else:
+            assert self.serializer is not None
+        self.serializer.sink.claim()  # type: ignore[union-attr]
+        try:
+            try:
+                storm_conf, context = self.read_handshake()
+                self._setup_component(storm_conf, context)
+                if self._owns_stdio:
+                    restore_stdout = stdout_to_log()
+            except StormWentAwayError as exc:
+                sys.stderr.write(f"stormbridge: {exc}\n")
+                return EXIT_STORM_WENT_AWAY
+            except (ProtocolError, OSError) as exc:
+                self._report_fatal(exc)
+                return EXIT_EXCEPTION
+            try:
+                self.initialize(storm_conf, context)
+            except StormWentAwayError as exc:
+                sys.stderr.write(f"stormbridge: {exc}\n")
+                return EXIT_STORM_WENT_AWAY
+            except Exception as exc:
+                log.error("Exception in %s.initialize()", type(self).__name__, exc_info=True)
+                self._report_fatal(exc)
+                return EXIT_EXCEPTION
+            return self._loop()
+        finally:
+            if restore_stdout is not None:
+                restore_stdout()
+
+    def _loop(self) -> int:
+        run_once = self._run
+        while True:
+            try:
+                while True:
+                    run_once()
+            except StormWentAwayError as exc:
+                sys.stderr.write(f"stormbridge: {exc}\n")
+                return EXIT_STORM_WENT_AWAY
+            except ProtocolError as exc:
+                self._report_fatal(exc)
+                return EXIT_EXCEPTION
+            except Exception as exc:  # noqa: BLE001 - user code: report to Storm
+                code = self._on_exception(exc)
+                if code is not None:
+                    return code
+
+    def _on_exception(self, exc: Exception) -> int | None:
+        """Log and report ``exc``; the exit code, or None to keep running."""
+        log.error("Exception in %s.run()", type(self).__name__, exc_info=True)
+        try:
+            self._handle_run_exception(exc)
+        except StormWentAwayError as inner:
+            sys.stderr.write(f"stormbridge: {inner}\n")
+            return EXIT_STORM_WENT_AWAY
+        except Exception:
+            log.error(
+                "Exception while handling an exception in %s", type(self).__name__, exc_info=True
+            )
+        if self.exit_on_exception:
+            try:
+                self._flush()
+            except StormWentAwayError:
+                return EXIT_STORM_WENT_AWAY
+            return EXIT_EXCEPTION
+        return None
+
+    def _close_quietly(self) -> None:
+        try:
+            if self.serializer is not None:
+                self._flush()
+        except (StormBridgeError, OSError):
+            pass

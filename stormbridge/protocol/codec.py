@@ -1,0 +1,115 @@
+"""The one small interface every wire codec implements, and the registry of codecs.
+
+A codec owns the framing and the encoding of one multilang connection: it reads whole
+messages (a JSON object or a list of task ids) from a :class:`ByteSource`, and encodes
+messages into a :class:`ByteSink` that it flushes only when it is about to block on a
+read (or when asked). Everything above it (components, the fake Storm peer) speaks in
+Python dicts and lists.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Mapping
+from typing import Any, BinaryIO, ClassVar
+
+from ..errors import ProtocolError
+from .streams import ByteSink, ByteSource
+
+__all__ = [
+    "CODECS",
+    "DEFAULT_MAX_FRAME_SIZE",
+    "Codec",
+    "describe",
+    "make_codec",
+    "register_codec",
+]
+
+#: Largest single message accepted from Storm before the reader gives up (64 MiB).
+DEFAULT_MAX_FRAME_SIZE = 64 * 1024 * 1024
+
+
+def describe(data: object, limit: int = 200) -> str:
+    """A short ``repr`` of what was received, for error messages."""
+    text = repr(data)
+    if len(text) > limit:
+        text = text[:limit] + f"... ({len(text) - limit} more characters)"
+    return text
+
+
+class Codec(abc.ABC):
+    """Frames and encodes multilang messages over an injected pair of byte streams."""
+
+    #: The name used on the command line (``-s json``) and in :data:`CODECS`.
+    name: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        input_stream: BinaryIO | int,
+        output_stream: BinaryIO | int,
+        *,
+        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+    ) -> None:
+        if max_frame_size <= 0:
+            raise ValueError(f"max_frame_size must be positive, not {max_frame_size!r}")
+        self.source = ByteSource(input_stream)
+        self.sink = ByteSink(output_stream)
+        self.max_frame_size = max_frame_size
+
+    # -- reading -------------------------------------------------------------------
+    @abc.abstractmethod
+    def read_message(self) -> Any:
+        """The next whole message: a dict or a list.
+
+        Flushes pending writes before blocking. Raises :class:`StormWentAwayError` at
+        end of input between messages and :class:`ProtocolError` for anything else
+        that is not a well-formed message (the error names what was received).
+        """
+
+    # -- writing -------------------------------------------------------------------
+    @abc.abstractmethod
+    def encode(self, message: Mapping[str, Any], *, special: bool | None = None) -> bytes:
+        """The bytes of one framed message.
+
+        Raises :class:`SerializationError` (or its subclass IntegerRangeError) for a
+        value that cannot go on the wire. ``special=None`` scans every value first;
+        a caller that already ran :func:`~stormbridge.protocol.values.scan_values`
+        over every non-trivial value passes its result instead.
+        """
+
+    def send(self, message: Mapping[str, Any]) -> None:
+        """Encode ``message`` and queue it; it is written at the next flush."""
+        self.sink.write(self.encode(message))
+
+    def flush(self) -> None:
+        self.sink.flush()
+
+    def close(self) -> None:
+        """Flush what is pending (errors from a closed pipe are left to the caller)."""
+        self.sink.flush()
+
+
+CODECS: dict[str, Callable[..., Codec]] = {}
+
+
+def register_codec(name: str, factory: Callable[..., Codec]) -> None:
+    """Make ``factory(input_stream, output_stream, max_frame_size=...)`` known as ``name``."""
+    CODECS[name] = factory
+
+
+def make_codec(
+    name: str,
+    input_stream: BinaryIO | int,
+    output_stream: BinaryIO | int,
+    *,
+    max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+) -> Codec:
+    """Build the codec called ``name`` (``json``, ``json-stdlib``, ``json-orjson``, ``msgpack``)."""
+    from . import json_codec, msgpack_codec  # noqa: F401  (registers the built-in codecs)
+
+    try:
+        factory = CODECS[name]
+    except KeyError:
+        known = ", ".join(sorted(CODECS))
+        raise ProtocolError(f"unknown serializer {name!r}: choose one of {known}") from None
+    return factory(input_stream, output_stream, max_frame_size=max_frame_size)

@@ -1,0 +1,209 @@
+"""``\\nend\\n``-framed JSON, exactly as Storm's ``JsonSerializer`` reads and writes it.
+
+Storm writes ``<json>\\nend\\n`` per message and reads lines up to a line that is
+exactly ``end``. We read large chunks and split on ``\\nend\\n`` instead of reading
+line by line. orjson is used when installed; otherwise the standard library. Both
+produce the same meaning on the wire: UTF-8 without ``\\u`` escapes, namedtuples as
+arrays, non-string dict keys as strings, NaN/Infinity written bare like pystorm.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, BinaryIO
+
+from ..errors import ProtocolError, SerializationError, StormWentAwayError
+from .codec import DEFAULT_MAX_FRAME_SIZE, Codec, describe, register_codec
+from .values import scan_values
+
+try:  # optional speed-up
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - exercised when orjson is absent
+    _orjson = None  # type: ignore[assignment]
+
+__all__ = ["END", "HAVE_ORJSON", "JsonCodec"]
+
+END = b"\nend\n"
+HAVE_ORJSON = _orjson is not None
+
+_stdlib_encode = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=True, check_circular=True
+).encode
+_stdlib_decode = json.JSONDecoder().decode
+
+
+def _stdlib_dumps(message: Any) -> bytes:
+    return _stdlib_encode(message).encode("utf-8")
+
+
+def _stdlib_loads(frame: bytes) -> Any:
+    return _stdlib_decode(frame.decode("utf-8"))
+
+
+if _orjson is not None:
+    _ORJSON_OPTIONS = (
+        _orjson.OPT_NON_STR_KEYS
+        | _orjson.OPT_PASSTHROUGH_DATETIME
+        | _orjson.OPT_PASSTHROUGH_DATACLASS
+    )
+    _orjson_dumps = _orjson.dumps
+    _orjson_loads = _orjson.loads
+    _OrjsonDecodeError = _orjson.JSONDecodeError
+
+    def _orjson_default(obj: Any) -> Any:
+        if isinstance(obj, tuple):  # namedtuples and other tuple subclasses
+            return list(obj)
+        raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+    def _fast_dumps(message: Any) -> bytes:
+        return _orjson_dumps(message, default=_orjson_default, option=_ORJSON_OPTIONS)
+
+
+def _serialization_error(message: Any, exc: BaseException) -> SerializationError:
+    return SerializationError(
+        f"cannot encode message as JSON ({exc}): {describe(message)}. "
+        "Emit only JSON values: str, int, float, bool, None, lists/tuples and dicts."
+    )
+
+
+class JsonCodec(Codec):
+    """JSON framing; ``engine``: ``"orjson"``, ``"stdlib"`` or ``"auto"`` (orjson if installed)."""
+
+    name = "json"
+
+    def __init__(
+        self,
+        input_stream: BinaryIO | int,
+        output_stream: BinaryIO | int,
+        *,
+        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+        engine: str = "auto",
+    ) -> None:
+        super().__init__(input_stream, output_stream, max_frame_size=max_frame_size)
+        if engine == "auto":
+            engine = "orjson" if HAVE_ORJSON else "stdlib"
+        if engine == "orjson" and not HAVE_ORJSON:
+            raise ProtocolError("the orjson JSON engine was asked for but orjson is not installed")
+        if engine not in ("orjson", "stdlib"):
+            raise ProtocolError(f"unknown JSON engine {engine!r}: use 'orjson' or 'stdlib'")
+        self.engine = engine
+        self._dumps: Callable[[Any], bytes] = _fast_dumps if engine == "orjson" else _stdlib_dumps
+        self._buf = b""
+        self._pos = 0
+
+    # -- reading -------------------------------------------------------------------
+    def read_message(self) -> Any:
+        buf = self._buf
+        pos = self._pos
+        end = buf.find(END, pos)
+        if end < 0:
+            buf, pos, end = self._fill(buf, pos)
+        frame = buf[pos:end]
+        self._pos = end + 5
+        if self._pos == len(buf):
+            self._buf = b""
+            self._pos = 0
+        else:
+            self._buf = buf
+        return self._decode(frame)
+
+    def _fill(self, buf: bytes, pos: int) -> tuple[bytes, int, int]:
+        """Read until ``buf[pos:]`` holds a whole frame; returns (buf, pos, end)."""
+        sink = self.sink
+        source = self.source
+        while True:
+            if sink.pending():
+                sink.flush()
+            chunk = source.read_some()
+            rest = buf[pos:]
+            if not chunk:
+                self._buf = b""
+                self._pos = 0
+                if rest.strip():
+                    raise ProtocolError(
+                        "Storm closed the pipe in the middle of a message; received "
+                        f"{describe(rest)} without the closing 'end' line"
+                    )
+                raise StormWentAwayError(
+                    "Storm went away: end of input from Storm (the worker closed the pipe)"
+                )
+            start = max(len(rest) - 4, 0)
+            buf = rest + chunk if rest else chunk
+            pos = 0
+            end = buf.find(END, start)
+            if end >= 0:
+                if end > self.max_frame_size:
+                    self._too_big(buf)
+                return buf, pos, end
+            if len(buf) > self.max_frame_size:
+                self._too_big(buf)
+
+    def _too_big(self, buf: bytes) -> None:
+        self._buf = b""
+        self._pos = 0
+        raise ProtocolError(
+            f"a message from Storm is larger than the {self.max_frame_size}-byte limit "
+            f"(max_frame_size); it starts with {describe(buf[:100])}"
+        )
+
+    def _decode(self, frame: bytes) -> Any:
+        message: Any
+        if self.engine == "orjson":
+            try:
+                message = _orjson_loads(frame)
+            except _OrjsonDecodeError:
+                message = self._decode_stdlib(frame)  # NaN, huge ints: stdlib reads them
+        else:
+            message = self._decode_stdlib(frame)
+        if type(message) is dict or type(message) is list:
+            return message
+        raise ProtocolError(
+            "expected a JSON object (a command or tuple) or a JSON array (task ids) from "
+            f"Storm, got {type(message).__name__}: {describe(frame)}"
+        )
+
+    @staticmethod
+    def _decode_stdlib(frame: bytes) -> Any:
+        try:
+            return _stdlib_loads(frame)
+        except UnicodeDecodeError as exc:
+            raise ProtocolError(
+                f"a message from Storm is not valid UTF-8 ({exc.reason} at byte {exc.start}): "
+                f"{describe(frame)}"
+            ) from None
+        except (ValueError, RecursionError) as exc:
+            raise ProtocolError(
+                f"a message from Storm is not valid JSON ({exc}): {describe(frame)}"
+            ) from None
+
+    # -- writing -------------------------------------------------------------------
+    def encode(self, message: Mapping[str, Any], *, special: bool | None = None) -> bytes:
+        try:
+            if special is None:
+                special = scan_values(message)
+            if special:
+                return _stdlib_dumps(message) + END
+            return self._dumps(message) + END
+        except SerializationError:
+            raise
+        except (TypeError, ValueError, OverflowError, RecursionError) as exc:
+            raise _serialization_error(message, exc) from exc
+
+
+def _json_auto(input_stream: Any, output_stream: Any, **kwargs: Any) -> JsonCodec:
+    return JsonCodec(input_stream, output_stream, engine="auto", **kwargs)
+
+
+def _json_stdlib(input_stream: Any, output_stream: Any, **kwargs: Any) -> JsonCodec:
+    return JsonCodec(input_stream, output_stream, engine="stdlib", **kwargs)
+
+
+def _json_orjson(input_stream: Any, output_stream: Any, **kwargs: Any) -> JsonCodec:
+    return JsonCodec(input_stream, output_stream, engine="orjson", **kwargs)
+
+
+register_codec("json", _json_auto)
+register_codec("json-stdlib", _json_stdlib)
+if HAVE_ORJSON:
+    register_codec("json-orjson", _json_orjson)

@@ -1,0 +1,144 @@
+"""``Spout`` and ``ReliableSpout``: answer Storm's ``next``/``ack``/``fail``/... with ``sync``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .component import Component
+from .errors import ProtocolError
+from .protocol import describe
+from .protocol.messages import SPOUT_COMMANDS
+
+__all__ = ["ReliableSpout", "Spout"]
+
+_SYNC = {"command": "sync"}
+
+
+class Spout(Component):
+    """Base class of spouts. Implement :meth:`next_tuple`; it must not block.
+
+    Storm sends one command at a time and waits for ``sync``: every command is
+    answered with exactly one ``sync`` after its hook returns.
+    """
+
+    @classmethod
+    def spec(
+        cls, name: str | None = None, par: Any = None, config: dict[str, Any] | None = None
+    ) -> Any:
+        """The DSL specification of this spout in a ``Topology``."""
+        from stormbridge.dsl.component import python_spout_spec
+
+        return python_spout_spec(cls, name=name, par=par, config=config)
+
+    def next_tuple(self) -> None:
+        """Emit the next tuple(s), if any. Must return quickly."""
+        raise NotImplementedError(f"{type(self).__name__} must implement next_tuple()")
+
+    def ack(self, tup_id: Any) -> None:
+        """Storm fully processed the tuple emitted with ``tup_id``."""
+
+    def fail(self, tup_id: Any) -> None:
+        """The tuple emitted with ``tup_id`` failed or timed out."""
+
+    def activate(self) -> None:
+        """The topology was activated."""
+
+    def deactivate(self) -> None:
+        """The topology was deactivated."""
+
+    def emit(  # type: ignore[override]
+        self,
+        tup: Any,
+        tup_id: Any = None,
+        stream: str | None = None,
+        direct_task: int | None = None,
+        need_task_ids: bool = False,
+    ) -> list[int] | None:
+        """Emit ``tup``; with a ``tup_id`` the tuple is tracked (acked or failed later)."""
+        return self._emit(tup, tup_id, stream, None, direct_task, need_task_ids)
+
+    def _run(self) -> None:
+        cmd = self._pending_commands.popleft() if self._pending_commands else self._read()
+        if type(cmd) is not dict:
+            raise ProtocolError(
+                "Storm sent a task-id list while no emit was waiting for one: " + describe(cmd)
+            )
+        command = cmd.get("command")
+        if command == "next":
+            self.next_tuple()
+        elif command == "ack":
+            self.ack(cmd.get("id"))
+        elif command == "fail":
+            self.fail(cmd.get("id"))
+        elif command == "activate":
+            self.activate()
+        elif command == "deactivate":
+            self.deactivate()
+        else:
+            raise ProtocolError(
+                f"unknown spout command {describe(command)} from Storm (expected one of "
+                f"{', '.join(sorted(SPOUT_COMMANDS))}): {describe(cmd)}"
+            )
+        self._write(self._encode(_SYNC, special=False))
+
+    def _handle_run_exception(self, exc: BaseException) -> None:
+        # raise_exception sends error + sync; Storm keeps waiting for the command's sync.
+        self.raise_exception(exc)
+
+
+class ReliableSpout(Spout):
+    """A spout that re-emits failed tuples up to ``max_fails`` times, then acks them."""
+
+    max_fails = 3
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failed_tuples: Counter[Any] = Counter()
+        self.unacked_tuples: dict[Any, tuple[Any, Any, Any, bool]] = {}
+
+    def ack(self, tup_id: Any) -> None:
+        self.failed_tuples.pop(tup_id, None)
+        try:
+            del self.unacked_tuples[tup_id]
+        except KeyError:
+            self.logger.error("Received ack for unknown tuple ID: %r", tup_id)
+
+    def fail(self, tup_id: Any) -> None:
+        saved = self.unacked_tuples.get(tup_id)
+        if saved is None:
+            self.logger.error("Received fail for unknown tuple ID: %r", tup_id)
+            return
+        tup, stream, direct_task, need_task_ids = saved
+        if self.failed_tuples[tup_id] < self.max_fails:
+            self.emit(
+                tup,
+                tup_id=tup_id,
+                stream=stream,
+                direct_task=direct_task,
+                need_task_ids=need_task_ids,
+            )
+            self.failed_tuples[tup_id] += 1
+        else:
+            self.logger.info(
+                "Acking tuple ID %r after it exceeded retry limit (%r)", tup_id, self.max_fails
+            )
+            self.ack(tup_id)
+
+    def emit(  # type: ignore[override]
+        self,
+        tup: Any,
+        tup_id: Any = None,
+        stream: str | None = None,
+        direct_task: int | None = None,
+        need_task_ids: bool = False,
+    ) -> list[int] | None:
+        if tup_id is None:
+            raise ValueError(
+                "You must provide a tuple ID when emitting with a ReliableSpout in order "
+                "for the tuple to be tracked."
+            )
+        self.unacked_tuples[tup_id] = (tup, stream, direct_task, need_task_ids)
+        return super().emit(
+            tup, tup_id=tup_id, stream=stream, direct_task=direct_task, need_task_ids=need_task_ids
+        )

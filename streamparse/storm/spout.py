@@ -1,0 +1,5 @@
+"""``streamparse.storm.spout``."""
+
+from stormbridge.spout import ReliableSpout, Spout
+
+__all__ = ["ReliableSpout", "Spout"]
