@@ -22,7 +22,10 @@ def storm_thrift() -> types.ModuleType:
     """The thriftpy2 module built from ``storm.thrift`` (loaded once, then cached).
 
     It is registered in ``sys.modules`` as ``storm_thrift`` so its objects pickle.
+    ``SpecificStats`` is an alias of Storm's ``ExecutorSpecificStats`` union.
     """
     import thriftpy2  # deferred: only compiling and talking to Nimbus need it
 
-    return thriftpy2.load(str(IDL_PATH), module_name="storm_thrift")
+    module = thriftpy2.load(str(IDL_PATH), module_name="storm_thrift")
+    module.SpecificStats = module.ExecutorSpecificStats  # short alias
+    return module

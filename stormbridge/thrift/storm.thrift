@@ -242,8 +242,8 @@ struct SpoutStats {
   3: required map<string, map<string, double>> complete_ms_avg;
 }
 
-// Storm names this union ExecutorSpecificStats; the name is not on the wire.
-union SpecificStats {
+// Bolt or spout statistics of one executor (storm_thrift().SpecificStats is an alias).
+union ExecutorSpecificStats {
   1: BoltStats bolt;
   2: SpoutStats spout;
 }
@@ -251,7 +251,7 @@ union SpecificStats {
 struct ExecutorStats {
   1: required map<string, map<string, i64>> emitted;
   2: required map<string, map<string, i64>> transferred;
-  3: required SpecificStats specific;
+  3: required ExecutorSpecificStats specific;
   4: required double rate;
 }
 

@@ -1,0 +1,5 @@
+"""``streamparse.dsl.bolt``."""
+
+from stormbridge.dsl.specs import JavaBoltSpec, ShellBoltSpec
+
+__all__ = ["JavaBoltSpec", "ShellBoltSpec"]
