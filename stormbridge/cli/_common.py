@@ -17,11 +17,14 @@ import argparse
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..config import EnvConfig, parse_option, resolve_options
 from ..errors import ConfigError
 from ..project import Project, load_project, topology_file
+
+if TYPE_CHECKING:
+    from ..thrift.nimbus import NimbusClient
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -38,6 +41,7 @@ __all__ = [
     "add_topology_conf_flags",
     "add_wait",
     "add_workers",
+    "connect_nimbus",
     "human_size",
     "load_context",
     "non_negative_int",
@@ -251,6 +255,20 @@ def topology_name(args: argparse.Namespace, project: Project) -> str:
     if name:
         return str(name[:-3] if name.endswith(".py") else name)
     return topology_file(project, None).stem
+
+
+#: Seconds a single Nimbus call (not the connect) may take at least: uploads and submits of
+#: big topologies on a loaded Nimbus are slower than a connect.
+MIN_CALL_TIMEOUT = 30.0
+
+
+def connect_nimbus(env: EnvConfig, timeout: float = DEFAULT_TIMEOUT) -> NimbusClient:
+    """A client connected to the leader Nimbus of ``env`` (seeds from ``nimbus`` or
+    ``$STREAMPARSE_NIMBUS``). Connecting gives up after ``timeout`` seconds per seed."""
+    from ..thrift.nimbus import connect_leader  # thriftpy2 only when talking to Nimbus
+
+    seeds = [(seed.host, seed.port) for seed in env.require_nimbus()]
+    return connect_leader(seeds, timeout=max(timeout, MIN_CALL_TIMEOUT), connect_timeout=timeout)
 
 
 def human_size(n: int) -> str:

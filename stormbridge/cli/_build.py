@@ -1,0 +1,59 @@
+"""The two build steps ``submit`` and ``jar`` share: compile a topology class for an env, and
+build its jar into ``<project>/_build/<name>.jar``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..config import EnvConfig
+
+if TYPE_CHECKING:
+    from ..jar import JarInfo
+    from ..project import Project
+
+__all__ = ["build_topology_jar", "class_paths", "compile_for_env", "default_jar_path"]
+
+
+def compile_for_env(topology_cls: type, env: EnvConfig | None, *, python: str = "python3") -> Any:
+    """The Thrift ``StormTopology`` of ``topology_cls`` for ``env`` (``par`` dicts resolved)."""
+    from ..dsl.compile import compile_topology
+
+    return compile_topology(topology_cls, env_name=env.name if env else None, python=python)
+
+
+def class_paths(topology_cls: type) -> list[str]:
+    """``module.Class`` paths of the topology's Python components (boot scripts in the jar)."""
+    from ..dsl.compile import python_class_paths
+
+    return list(python_class_paths(topology_cls))
+
+
+def default_jar_path(root: Path, name: str) -> Path:
+    return root / "_build" / f"{name}.jar"
+
+
+def build_topology_jar(
+    project: Project,
+    env: EnvConfig | None,
+    topology_cls: type,
+    name: str,
+    *,
+    out: Path | None = None,
+    include_runtime: bool = True,
+) -> JarInfo:
+    """Build the jar of ``topology_cls`` (submitted as ``name``) for ``env``.
+
+    Without an env the jar uses the top-level serializer and no virtualenv interpreter.
+    """
+    from ..jar import build_jar
+
+    config = project.config
+    return build_jar(
+        project.root,
+        out if out is not None else default_jar_path(project.root, name),
+        class_paths=class_paths(topology_cls),
+        serializer=config.serializer_for(env) if env else config.serializer,
+        virtualenv_python=env.virtualenv_python(name) if env else None,
+        include_runtime=include_runtime,
+    )
