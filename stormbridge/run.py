@@ -38,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=("json", "msgpack", "json-stdlib", "json-orjson"),
         help="wire format shared with the Java side (default: json)",
     )
+    parser.add_argument(
+        "--max-frame-size",
+        type=int,
+        default=None,
+        metavar="BYTES",
+        help="largest message accepted from Storm (default: 64 MiB)",
+    )
     return parser
 
 
@@ -122,7 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exception(exc.__cause__, file=sys.stderr)
         _report_load_error(exc, args.serializer)
         return 1
-    component = cls(serializer=args.serializer)
+    if args.max_frame_size is not None:
+        component = cls(serializer=args.serializer, max_frame_size=args.max_frame_size)
+    else:
+        component = cls(serializer=args.serializer)
     code: int = component.run()
     _exit_if_stuck(code)
     return code
