@@ -13,8 +13,8 @@ import sys
 from typing import Any
 
 from ..errors import UIError
+from ..storm.ui import UIClient
 from . import _common
-from ._ui import StormUI
 
 __all__ = ["add_parser", "run"]
 
@@ -47,13 +47,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     ctx = _common.load_context(args)
-    ui = StormUI(ctx.env.ui_url, timeout=args.timeout)
+    ui = UIClient(ctx.env.ui_url, timeout=args.timeout)
     out = sys.stdout
     if args.all:
         _print_cluster(ui, out)
-        for topo in ui.topology_summaries():
+        for topo in ui.topology_summary():
             print(file=out)
-            _print_topology(ui, topo["id"], args.window, out)
+            _print_topology(ui, topo.id, args.window, out)
         return 0
     name = _common.topology_name(args, ctx.project)
     topo_id = _find_id(ui, name)
@@ -64,49 +64,49 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _find_id(ui: StormUI, name: str) -> str:
-    summaries = ui.topology_summaries()
+def _find_id(ui: UIClient, name: str) -> str:
+    summaries = ui.topology_summary()
     for topo in summaries:
-        if topo.get("name") == name:
-            return str(topo["id"])
-    running = ", ".join(sorted(str(t.get("name")) for t in summaries)) or "none"
+        if topo.name == name:
+            return topo.id
+    running = ", ".join(sorted(t.name for t in summaries)) or "none"
     raise UIError(
         f"no topology named {name!r} is running on the cluster at {ui.base_url} "
         f"(running: {running}); submit it with `sparse submit -n {name}`"
     )
 
 
-def _print_cluster(ui: StormUI, out: Any) -> None:
+def _print_cluster(ui: UIClient, out: Any) -> None:
     c = ui.cluster_summary()
-    print(f"Storm {c.get('stormVersion', '?')} at {ui.base_url}", file=out)
+    print(f"Storm {c.storm_version or '?'} at {ui.base_url}", file=out)
     _common.print_table(
         ["supervisors", "slots used", "slots total", "executors", "tasks", "topologies"],
         [
             [
-                c.get("supervisors"),
-                c.get("slotsUsed"),
-                c.get("slotsTotal"),
-                c.get("executorsTotal"),
-                c.get("tasksTotal"),
-                c.get("topologies"),
+                c.supervisors,
+                c.slots_used,
+                c.slots_total,
+                c.executors_total,
+                c.tasks_total,
+                c.topologies,
             ]
         ],
         out=out,
     )
-    topologies = ui.topology_summaries()
+    topologies = ui.topology_summary()
     if topologies:
         print(file=out)
         _common.print_table(
             ["name", "id", "status", "uptime s", "workers", "executors", "tasks"],
             [
                 [
-                    t.get("name"),
-                    t.get("id"),
-                    t.get("status"),
-                    t.get("uptimeSeconds"),
-                    t.get("workersTotal"),
-                    t.get("executorsTotal"),
-                    t.get("tasksTotal"),
+                    t.name,
+                    t.id,
+                    t.status,
+                    t.uptime_seconds,
+                    t.workers_total,
+                    t.executors_total,
+                    t.tasks_total,
                 ]
                 for t in topologies
             ],
@@ -114,7 +114,7 @@ def _print_cluster(ui: StormUI, out: Any) -> None:
         )
 
 
-def _print_topology(ui: StormUI, topo_id: str, window: str, out: Any) -> None:
+def _print_topology(ui: UIClient, topo_id: str, window: str, out: Any) -> None:
     t = ui.topology(topo_id, window=window)
     print(
         f"Topology {t.get('name')} ({t.get('id')}): {t.get('status')}, up "
@@ -189,7 +189,7 @@ def _print_topology(ui: StormUI, topo_id: str, window: str, out: Any) -> None:
     )
 
 
-def _print_component(ui: StormUI, topo_id: str, component: str, window: str, out: Any) -> None:
+def _print_component(ui: UIClient, topo_id: str, component: str, window: str, out: Any) -> None:
     c = ui.component(topo_id, component, window=window)
     print(
         f"{c.get('componentType', 'component')} {component} of {topo_id}: "

@@ -194,7 +194,8 @@ def test_stats_unknown_component_shows_ui_message(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["stats", "--config", str(config), "-n", "wordcount", "-c", "x"]) == 1
-    assert "answered 500" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "answered 500" in err and "NotAlive" in err
 
 
 def test_stats_ui_down(
@@ -209,4 +210,4 @@ def test_stats_ui_down(
     assert main(["stats", "--config", str(config), "-n", "wc", "--timeout", "3"]) == 1
     err = capsys.readouterr().err
     assert f"cannot reach the Storm UI at http://127.0.0.1:{port}" in err
-    assert "is the cluster up?" in err
+    assert "sparse cluster status" in err
