@@ -1,30 +1,24 @@
-"""The UI server's way to Nimbus: one short Thrift connection per HTTP request.
+"""The UI server's way to Nimbus: one short connection per HTTP request.
 
-Storm's own UI opens a ``NimbusClient`` for every request too. A connection is framed
-transport + binary protocol with a socket timeout, tried against each seed in turn; with
-several seeds the leader is asked for first (``getLeader``) so that control calls
-(activate, kill ...) reach it. thriftpy2 and socket errors become
-:mod:`stormbridge.errors` exceptions here, at the boundary.
+Storm's own UI opens a ``NimbusClient`` for every request too. Connections are
+:class:`stormbridge.thrift.nimbus.NimbusClient` (framed binary Thrift, bounded timeouts,
+Thrift and socket failures already turned into :mod:`stormbridge.errors`); with several
+seeds the leader is found first (:func:`~stormbridge.thrift.nimbus.connect_leader`) so that
+control calls (activate, kill ...) reach it.
+
+The UI needs the raw Thrift structs (``TopologyInfo`` with its executor statistics,
+``StormTopology``), so :class:`NimbusSession` makes the Storm calls by their Thrift names.
 """
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
-from ..errors import (
-    AuthorizationError,
-    ConfigError,
-    NimbusError,
-    NimbusUnreachableError,
-    NotAliveError,
-)
+from ..errors import ConfigError
 
 __all__ = ["NimbusBackend", "NimbusSession", "parse_seeds"]
-
-T = TypeVar("T")
 
 #: Nimbus's default Thrift port (``nimbus.thrift.port``).
 DEFAULT_NIMBUS_PORT = 6627
@@ -32,67 +26,30 @@ DEFAULT_NIMBUS_PORT = 6627
 
 def parse_seeds(text: str) -> list[tuple[str, int]]:
     """``"h1:6627,h2"`` -> ``[("h1", 6627), ("h2", 6627)]``; raises :class:`ConfigError`."""
-    seeds: list[tuple[str, int]] = []
-    for item in text.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        host, sep, port_text = item.rpartition(":")
-        if not sep:
-            host, port_text = item, str(DEFAULT_NIMBUS_PORT)
-        host = host.strip("[]")
-        try:
-            port = int(port_text)
-        except ValueError:
-            raise ConfigError(
-                f"bad Nimbus address {item!r}: the port must be a number (e.g. 127.0.0.1:6627)"
-            ) from None
-        if not host or not 0 < port < 65536:
-            raise ConfigError(
-                f"bad Nimbus address {item!r}: expected HOST:PORT, e.g. 127.0.0.1:6627"
-            )
-        seeds.append((host, port))
+    from ..thrift.summaries import parse_address
+
+    seeds = [
+        parse_address(item, DEFAULT_NIMBUS_PORT) for item in text.split(",") if item.strip()
+    ]
     if not seeds:
         raise ConfigError("no Nimbus address given: pass --nimbus HOST:PORT (e.g. 127.0.0.1:6627)")
-    return seeds
-
-
-def _translate(exc: BaseException, where: str) -> NimbusError:
-    """A thriftpy2 / socket exception -> the matching stormbridge error."""
-    name = type(exc).__name__
-    msg = getattr(exc, "msg", None) or str(exc) or name
-    if name == "NotAliveException":
-        return NotAliveError(f"Nimbus at {where}: {msg}")
-    if name == "AuthorizationException":
-        return AuthorizationError(f"Nimbus at {where} refused the call: {msg}")
-    if isinstance(exc, (OSError, socket.timeout)) or name in (
-        "TTransportException",
-        "TProtocolException",
-    ):
-        return NimbusUnreachableError(
-            f"Nimbus at {where} did not answer ({msg}); is it running? "
-            "Start the cluster with `sparse cluster up` or fix --nimbus"
-        )
-    return NimbusError(f"Nimbus at {where} failed: {name}: {msg}")
+    return [(seed.host, seed.port) for seed in seeds]
 
 
 class NimbusSession:
-    """One open connection to Nimbus; the Storm Thrift calls the UI needs, by their names."""
+    """One open connection to Nimbus, with the Storm Thrift calls the UI makes.
 
-    def __init__(self, client: Any, where: str) -> None:
+    ``client`` is a :class:`~stormbridge.thrift.nimbus.NimbusClient` (or anything with the
+    same ``_call(method, *args)``); every method raises :mod:`stormbridge.errors`.
+    """
+
+    def __init__(self, client: Any) -> None:
         self._client = client
-        self.where = where
 
     def call(self, method: str, *args: Any) -> Any:
-        """``getClusterInfo()`` etc. with errors translated to :mod:`stormbridge.errors`."""
-        try:
-            return getattr(self._client, method)(*args)
-        except NimbusError:
-            raise
-        except Exception as exc:
-            raise _translate(exc, self.where) from exc
-
-    # Typed shorthands --------------------------------------------------------------
+        """A Nimbus Thrift call by its Storm name, e.g. ``call("getClusterInfo")``."""
+        # NimbusClient._call is its error-translating raw call; see docs/ui.md.
+        return self._client._call(method, *args)
 
     def cluster_info(self) -> Any:
         return self.call("getClusterInfo")
@@ -113,6 +70,7 @@ class NimbusSession:
         return str(self.call("getTopologyConf", topology_id))
 
     def topology(self, topology_id: str) -> Any:
+        """The topology as Nimbus runs it, system components included (``getTopology``)."""
         return self.call("getTopology", topology_id)
 
     def activate(self, name: str) -> None:
@@ -134,77 +92,38 @@ def _storm() -> Any:
     return storm_thrift()
 
 
+def _connect(seeds: Sequence[tuple[str, int]], timeout: float) -> Any:
+    from ..thrift.nimbus import NimbusClient, connect_leader
+
+    if len(seeds) == 1:
+        host, port = seeds[0]
+        return NimbusClient(host, port, timeout=timeout, connect_timeout=timeout).open()
+    return connect_leader(seeds, timeout=timeout, connect_timeout=timeout)
+
+
 class NimbusBackend:
-    """Where Nimbus is (``seeds``) and how long to wait for it (``timeout`` seconds)."""
+    """Where Nimbus is (``seeds``) and how long to wait for it (``timeout`` seconds per call
+    and per connection attempt)."""
 
     def __init__(
         self,
         seeds: Sequence[tuple[str, int]],
         timeout: float = 10.0,
-        connect: Callable[[str, int, float], Any] | None = None,
+        connect: Callable[[Sequence[tuple[str, int]], float], Any] = _connect,
     ) -> None:
         if not seeds:
             raise ConfigError("no Nimbus address given: pass --nimbus HOST:PORT")
+        if timeout <= 0:
+            raise ConfigError("the Nimbus timeout must be a positive number of seconds")
         self.seeds = list(seeds)
         self.timeout = timeout
-        self._connect = connect or _thrift_connect
+        self._connect = connect
 
     @contextmanager
     def session(self) -> Iterator[NimbusSession]:
-        """A connection to the leader (or the first seed that answers), closed afterwards."""
-        client, where = self._open()
+        """A connection to the leader (or the only seed), closed afterwards."""
+        client = self._connect(self.seeds, self.timeout)
         try:
-            yield NimbusSession(client, where)
+            yield NimbusSession(client)
         finally:
-            _close(client)
-
-    def _open(self) -> tuple[Any, str]:
-        failures: list[str] = []
-        for host, port in self.seeds:
-            where = f"{host}:{port}"
-            try:
-                client = self._connect(host, port, self.timeout)
-            except Exception as exc:  # noqa: BLE001 - translated below, all seeds tried
-                failures.append(str(_translate(exc, where)))
-                continue
-            if len(self.seeds) == 1:
-                return client, where
-            leader = self._leader_of(client, where)
-            if leader is None or leader == (host, port):
-                return client, where
-            _close(client)
-            try:
-                return self._connect(leader[0], leader[1], self.timeout), f"{leader[0]}:{leader[1]}"
-            except Exception as exc:  # noqa: BLE001
-                failures.append(str(_translate(exc, f"{leader[0]}:{leader[1]}")))
-        raise NimbusUnreachableError("; ".join(failures))
-
-    @staticmethod
-    def _leader_of(client: Any, where: str) -> tuple[str, int] | None:
-        try:
-            leader = NimbusSession(client, where).call("getLeader")
-        except NimbusError:
-            return None
-        return (str(leader.host), int(leader.port))
-
-
-def _thrift_connect(host: str, port: int, timeout: float) -> Any:
-    from thriftpy2.protocol import TBinaryProtocolFactory
-    from thriftpy2.rpc import make_client
-    from thriftpy2.transport import TFramedTransportFactory
-
-    return make_client(
-        _storm().Nimbus,
-        host,
-        port,
-        proto_factory=TBinaryProtocolFactory(),
-        trans_factory=TFramedTransportFactory(),
-        timeout=int(timeout * 1000),
-    )
-
-
-def _close(client: Any) -> None:
-    try:
-        client.close()
-    except Exception:  # noqa: BLE001 - closing a broken connection must not mask the answer
-        pass
+            client.close()

@@ -1,0 +1,249 @@
+// The stormbridge Storm UI page: plain JavaScript over the /api/v1 JSON, no build step.
+// Pages: "/" (cluster), "/topology.html?id=ID", "/component.html?id=COMP&topology_id=ID",
+// the same URLs as Storm's own UI. Text from the API is only ever set with textContent.
+"use strict";
+
+(function () {
+  const REFRESH_MS = 10000;
+  const app = document.getElementById("app");
+  const windowSelect = document.getElementById("window");
+  const sysBox = document.getElementById("sys");
+  const autoBox = document.getElementById("autorefresh");
+  const updated = document.getElementById("updated");
+  const params = new URLSearchParams(location.search);
+  let busy = false;
+
+  windowSelect.value = params.get("window") || ":all-time";
+  sysBox.checked = params.get("sys") === "true";
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  function link(text, href) { return el("a", { href: href }, text); }
+
+  function statusSpan(status) { return el("span", { class: "status-" + status }, status); }
+
+  // columns: [title, key or function(row), "num"|"err"|undefined]
+  function table(id, columns, rows, empty) {
+    if (!rows || rows.length === 0) return el("p", { id: id, class: "muted" }, empty || "None.");
+    const head = el("tr", null, ...columns.map((c) => el("th", null, c[0])));
+    const body = rows.map((row) => el("tr", null, ...columns.map((c) => {
+      const value = typeof c[1] === "function" ? c[1](row) : row[c[1]];
+      return el("td", c[2] ? { class: c[2] } : null, value === null || value === undefined ? "" : value);
+    })));
+    return el("table", { id: id }, el("thead", null, head), el("tbody", null, ...body));
+  }
+
+  function section(title, ...content) { return [el("h2", null, title), ...content]; }
+
+  async function api(path, options) {
+    const response = await fetch("/api/v1/" + path, options);
+    let body = null;
+    try { body = await response.json(); } catch (e) { body = null; }
+    if (!response.ok) {
+      const message = body && (body.errorMessage || body.error);
+      throw new Error(message || response.status + " " + response.statusText);
+    }
+    return body;
+  }
+
+  function statsQuery() {
+    return "window=" + encodeURIComponent(windowSelect.value) + "&sys=" + sysBox.checked;
+  }
+
+  function topologyHref(id) { return "/topology.html?id=" + encodeURIComponent(id); }
+
+  function componentHref(topologyId, componentId) {
+    return "/component.html?id=" + encodeURIComponent(componentId) +
+      "&topology_id=" + encodeURIComponent(topologyId);
+  }
+
+  function errorAge(row) {
+    return row.errorLapsedSecs === null || row.errorLapsedSecs === undefined ? "" : row.errorLapsedSecs + " s ago";
+  }
+
+  async function clusterPage() {
+    const [cluster, nimbus, supervisors, topologies] = await Promise.all([
+      api("cluster/summary"), api("nimbus/summary"), api("supervisor/summary"), api("topology/summary"),
+    ]);
+    document.title = "Storm UI (stormbridge)";
+    return [
+      ...section("Cluster Summary", table("cluster-summary", [
+        ["Version", "stormVersion"], ["Supervisors", "supervisors", "num"],
+        ["Used slots", "slotsUsed", "num"], ["Free slots", "slotsFree", "num"],
+        ["Total slots", "slotsTotal", "num"], ["Executors", "executorsTotal", "num"],
+        ["Tasks", "tasksTotal", "num"], ["Topologies", "topologies", "num"],
+      ], [cluster])),
+      ...section("Nimbus Summary", table("nimbus-summary", [
+        ["Host", "host"], ["Port", "port", "num"], ["Status", "status"],
+        ["Version", "version"], ["Uptime", "nimbusUpTime"],
+      ], nimbus.nimbuses, "No Nimbus reported.")),
+      ...section("Topology Summary", table("topology-summary", [
+        ["Name", (t) => link(t.name, topologyHref(t.id))], ["Id", "id"],
+        ["Status", (t) => statusSpan(t.status)], ["Uptime", "uptime"],
+        ["Workers", "workersTotal", "num"], ["Executors", "executorsTotal", "num"],
+        ["Tasks", "tasksTotal", "num"], ["Storm version", "stormVersion"],
+      ], topologies.topologies, "No topology is running.")),
+      ...section("Supervisor Summary", table("supervisor-summary", [
+        ["Host", "host"], ["Id", "id"], ["Uptime", "uptime"],
+        ["Slots", "slotsTotal", "num"], ["Used slots", "slotsUsed", "num"],
+        ["Total memory (MB)", "totalMem", "num"], ["Version", "version"],
+      ], supervisors.supervisors, "No supervisor is running.")),
+    ];
+  }
+
+  async function topologyAction(id, op) {
+    let path = "topology/" + encodeURIComponent(id) + "/" + op;
+    if (op === "kill" || op === "rebalance") {
+      const wait = prompt("Seconds to wait before the " + op + ":", "30");
+      if (wait === null) return;
+      if (!/^\d+$/.test(wait.trim())) { alert("Please give a whole number of seconds."); return; }
+      if (op === "kill" && !confirm("Kill topology " + id + "?")) return;
+      path += "/" + wait.trim();
+    }
+    try {
+      await api(path, { method: "POST" });
+      await refresh();
+    } catch (e) {
+      alert(op + " failed: " + e.message);
+    }
+  }
+
+  async function topologyPage(id) {
+    const t = await api("topology/" + encodeURIComponent(id) + "?" + statsQuery());
+    document.title = t.name + " - Storm UI (stormbridge)";
+    const actions = el("p", { id: "topology-actions" },
+      ...["activate", "deactivate", "rebalance", "kill"].map((op) =>
+        el("button", { class: op === "kill" ? "danger" : "", onclick: () => topologyAction(t.id, op) }, op)));
+    return [
+      el("p", null, link("« Cluster", "/")),
+      ...section("Topology " + t.name, table("topology-info", [
+        ["Name", "name"], ["Id", "id"], ["Status", (r) => statusSpan(r.status)],
+        ["Uptime", "uptime"], ["Workers", "workersTotal", "num"],
+        ["Executors", "executorsTotal", "num"], ["Tasks", "tasksTotal", "num"],
+        ["Message timeout (s)", "msgTimeout", "num"],
+      ], [t]), actions),
+      ...section("Topology stats", table("topology-stats", [
+        ["Window", "windowPretty"], ["Emitted", "emitted", "num"],
+        ["Transferred", "transferred", "num"], ["Complete latency (ms)", "completeLatency", "num"],
+        ["Acked", "acked", "num"], ["Failed", "failed", "num"],
+      ], t.topologyStats)),
+      ...section("Spouts (" + t.windowHint + ")", table("spouts", [
+        ["Id", (s) => link(s.spoutId, componentHref(t.id, s.spoutId))],
+        ["Executors", "executors", "num"], ["Tasks", "tasks", "num"],
+        ["Emitted", "emitted", "num"], ["Transferred", "transferred", "num"],
+        ["Complete latency (ms)", "completeLatency", "num"],
+        ["Acked", "acked", "num"], ["Failed", "failed", "num"],
+        ["Last error", "lastError", "err"], ["Error time", errorAge],
+      ], t.spouts, "No spout has reported statistics yet.")),
+      ...section("Bolts (" + t.windowHint + ")", table("bolts", [
+        ["Id", (b) => link(b.boltId, componentHref(t.id, b.boltId))],
+        ["Executors", "executors", "num"], ["Tasks", "tasks", "num"],
+        ["Emitted", "emitted", "num"], ["Transferred", "transferred", "num"],
+        ["Capacity", "capacity", "num"], ["Execute latency (ms)", "executeLatency", "num"],
+        ["Executed", "executed", "num"], ["Process latency (ms)", "processLatency", "num"],
+        ["Acked", "acked", "num"], ["Failed", "failed", "num"],
+        ["Last error", "lastError", "err"], ["Error time", errorAge],
+      ], t.bolts, "No bolt has reported statistics yet.")),
+      ...section("Workers", table("workers", [
+        ["Host", "host"], ["Port", "port", "num"], ["Executors", "executorsTotal", "num"],
+        ["Uptime", "uptime"],
+      ], t.workers, "No worker yet.")),
+    ];
+  }
+
+  async function componentPage(topologyId, componentId) {
+    const c = await api("topology/" + encodeURIComponent(topologyId) + "/component/" +
+      encodeURIComponent(componentId) + "?" + statsQuery());
+    document.title = componentId + " - " + c.name + " - Storm UI (stormbridge)";
+    const isSpout = c.componentType === "spout";
+    const windows = isSpout ? c.spoutSummary : c.boltStats;
+    const windowColumns = isSpout
+      ? [["Complete latency (ms)", (r) => r.completeLatency === null ? "" : r.completeLatency.toFixed(3), "num"]]
+      : [["Capacity", "capacity", "num"], ["Execute latency (ms)", "executeLatency", "num"],
+        ["Executed", "executed", "num"], ["Process latency (ms)", "processLatency", "num"]];
+    const parts = [
+      el("p", null, link("« Topology " + c.name, topologyHref(c.topologyId))),
+      ...section((isSpout ? "Spout " : "Bolt ") + componentId, table("component-info", [
+        ["Id", "id"], ["Topology", "name"], ["Type", "componentType"],
+        ["Executors", "executors", "num"], ["Tasks", "tasks", "num"],
+      ], [c])),
+      ...section((isSpout ? "Spout" : "Bolt") + " stats", table("component-stats", [
+        ["Window", "windowPretty"], ["Emitted", "emitted", "num"],
+        ["Transferred", "transferred", "num"], ...windowColumns,
+        ["Acked", "acked", "num"], ["Failed", "failed", "num"],
+      ], windows)),
+    ];
+    if (!isSpout) {
+      parts.push(...section("Input stats (" + c.windowHint + ")", table("input-stats", [
+        ["Component", "component"], ["Stream", "stream"],
+        ["Execute latency (ms)", "executeLatency", "num"], ["Executed", "executed", "num"],
+        ["Process latency (ms)", "processLatency", "num"],
+        ["Acked", "acked", "num"], ["Failed", "failed", "num"],
+      ], c.inputStats)));
+    }
+    parts.push(...section("Output stats (" + c.windowHint + ")", table("output-stats", [
+      ["Stream", "stream"], ["Emitted", "emitted", "num"], ["Transferred", "transferred", "num"],
+      ...(isSpout ? [["Complete latency (ms)", "completeLatency", "num"],
+        ["Acked", "acked", "num"], ["Failed", "failed", "num"]] : []),
+    ], c.outputStats)));
+    parts.push(...section("Executors (" + c.windowHint + ")", table("executor-stats", [
+      ["Id", "id"], ["Uptime", "uptime"], ["Host", "host"], ["Port", "port", "num"],
+      ["Emitted", "emitted", "num"], ["Transferred", "transferred", "num"],
+      ...(isSpout ? [["Complete latency (ms)", "completeLatency", "num"]]
+        : [["Capacity", "capacity", "num"], ["Executed", "executed", "num"]]),
+      ["Acked", "acked", "num"], ["Failed", "failed", "num"],
+    ], c.executorStats)));
+    parts.push(...section("Errors", table("component-errors", [
+      ["Time", (e) => new Date(e.errorTime * 1000).toISOString()],
+      ["Host", "errorHost"], ["Port", "errorPort", "num"], ["Error", "error", "err"],
+    ], c.componentErrors.slice().reverse(), "No error reported.")));
+    return parts;
+  }
+
+  function route() {
+    if (location.pathname === "/topology.html") return topologyPage(params.get("id") || "");
+    if (location.pathname === "/component.html") {
+      return componentPage(params.get("topology_id") || "", params.get("id") || "");
+    }
+    return clusterPage();
+  }
+
+  async function refresh() {
+    if (busy) return;
+    busy = true;
+    try {
+      const nodes = await route();
+      app.replaceChildren(...nodes);
+      updated.textContent = "updated " + new Date().toLocaleTimeString();
+    } catch (e) {
+      app.replaceChildren(el("p", { id: "error", class: "error" }, "Cannot load: " + e.message));
+      updated.textContent = "failed " + new Date().toLocaleTimeString();
+    } finally {
+      busy = false;
+    }
+  }
+
+  function settingsChanged() {
+    params.set("window", windowSelect.value);
+    params.set("sys", String(sysBox.checked));
+    history.replaceState(null, "", location.pathname + "?" + params.toString());
+    refresh();
+  }
+
+  windowSelect.addEventListener("change", settingsChanged);
+  sysBox.addEventListener("change", settingsChanged);
+  setInterval(() => { if (autoBox.checked && !document.hidden) refresh(); }, REFRESH_MS);
+  refresh();
+})();
