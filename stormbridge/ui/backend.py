@@ -28,9 +28,7 @@ def parse_seeds(text: str) -> list[tuple[str, int]]:
     """``"h1:6627,h2"`` -> ``[("h1", 6627), ("h2", 6627)]``; raises :class:`ConfigError`."""
     from ..thrift.summaries import parse_address
 
-    seeds = [
-        parse_address(item, DEFAULT_NIMBUS_PORT) for item in text.split(",") if item.strip()
-    ]
+    seeds = [parse_address(item, DEFAULT_NIMBUS_PORT) for item in text.split(",") if item.strip()]
     if not seeds:
         raise ConfigError("no Nimbus address given: pass --nimbus HOST:PORT (e.g. 127.0.0.1:6627)")
     return [(seed.host, seed.port) for seed in seeds]

@@ -19,8 +19,10 @@ from stormbridge.thrift import storm_thrift
 TOPOLOGY_ID = "wordcount-7-1764140000"
 TOPOLOGY_NAME = "wordcount"
 NOW = 1_764_150_000
-LONG_ERROR = "Traceback (most recent call last):\n" + "  File 'count.py', line 9\n" * 12 + (
-    "ValueError: boom"
+LONG_ERROR = (
+    "Traceback (most recent call last):\n"
+    + "  File 'count.py', line 9\n" * 12
+    + ("ValueError: boom")
 )
 
 
@@ -149,7 +151,9 @@ def topology_info() -> Any:
         status="ACTIVE",
         errors={
             "count": [
-                t.ErrorInfo(error=LONG_ERROR, error_time_secs=NOW - 50, host="127.0.0.1", port=6700),
+                t.ErrorInfo(
+                    error=LONG_ERROR, error_time_secs=NOW - 50, host="127.0.0.1", port=6700
+                ),
                 t.ErrorInfo(error="old error", error_time_secs=NOW - 500, host="h2", port=6701),
             ]
         },

@@ -16,9 +16,7 @@ TYPES = {"words": "spout", "count": "bolt", "late": "bolt", "__acker": "bolt"}
 
 
 def page(window: str = ":all-time", sys: bool = False) -> dict[str, Any]:
-    return api.topology_page(
-        data.topology_info(), data.TOPOLOGY_CONF, window, sys, data.NOW, TYPES
-    )
+    return api.topology_page(data.topology_info(), data.TOPOLOGY_CONF, window, sys, data.NOW, TYPES)
 
 
 def by(rows: list[dict[str, Any]], key: str, value: str) -> dict[str, Any]:
@@ -245,7 +243,9 @@ def test_component_page_spout() -> None:
             "failed": 3,
         }
     ]
-    assert [(e["id"], e["emitted"], e["acked"], e["completeLatency"]) for e in c["executorStats"]] == [
+    assert [
+        (e["id"], e["emitted"], e["acked"], e["completeLatency"]) for e in c["executorStats"]
+    ] == [
         ("[1-1]", 100, 90, "4.000"),
         ("[2-2]", 50, 30, "8.000"),
     ]

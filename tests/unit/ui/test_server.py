@@ -26,8 +26,18 @@ def get_json(ui: UIServer, path: str) -> dict:
 
 def test_cluster_summary_fields(ui: UIServer) -> None:
     summary = get_json(ui, "/api/v1/cluster/summary")
-    for key in ("stormVersion", "supervisors", "topologies", "slotsTotal", "slotsUsed",
-                "slotsFree", "executorsTotal", "tasksTotal", "totalMem", "totalCpu"):
+    for key in (
+        "stormVersion",
+        "supervisors",
+        "topologies",
+        "slotsTotal",
+        "slotsUsed",
+        "slotsFree",
+        "executorsTotal",
+        "tasksTotal",
+        "totalMem",
+        "totalCpu",
+    ):
         assert key in summary
     assert (summary["supervisors"], summary["topologies"], summary["slotsTotal"]) == (2, 1, 6)
 
@@ -49,7 +59,11 @@ def test_topology_page_by_id_and_by_name(ui: UIServer) -> None:
     # "late" has no stats yet: its kind comes from getTopology
     assert [b["boltId"] for b in page["bolts"]] == ["count", "late"]
     count = page["bolts"][0]
-    assert (count["executed"], count["executeLatency"], count["capacity"]) == (100, "3.000", "0.250")
+    assert (count["executed"], count["executeLatency"], count["capacity"]) == (
+        100,
+        "3.000",
+        "0.250",
+    )
     assert count["lastError"] == data.LONG_ERROR[:200]
     assert count["errorLapsedSecs"] == 50  # the server's clock is data.NOW
     assert page["msgTimeout"] == 30
@@ -95,8 +109,15 @@ def test_unknown_component_and_topology(ui: UIServer) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/nope", "/api/v1/topology", "/api/v1/topology/x/y/z/w", "/etc/passwd",
-     "/../stormbridge/ui/server.py", "/static/ui.js", "/api/v2/cluster/summary"],
+    [
+        "/api/v1/nope",
+        "/api/v1/topology",
+        "/api/v1/topology/x/y/z/w",
+        "/etc/passwd",
+        "/../stormbridge/ui/server.py",
+        "/static/ui.js",
+        "/api/v2/cluster/summary",
+    ],
 )
 def test_unknown_paths_are_404_json(ui: UIServer, path: str) -> None:
     reply = request(ui.url + path)
@@ -119,8 +140,11 @@ def test_post_operations_reach_nimbus(ui: UIServer, nimbus: ScriptedNimbus) -> N
     base = f"{ui.url}/api/v1/topology/{TOPO}"
     reply = request(base + "/deactivate", "POST")
     assert reply.status == 200
-    assert reply.json() == {"topologyOperation": "deactivate", "topologyId": TOPO,
-                            "status": "success"}
+    assert reply.json() == {
+        "topologyOperation": "deactivate",
+        "topologyId": TOPO,
+        "status": "success",
+    }
     assert nimbus.handler.status == "INACTIVE"
     assert request(base + "/activate", "POST").json()["topologyOperation"] == "activate"
     assert nimbus.handler.status == "ACTIVE"
