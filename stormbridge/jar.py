@@ -179,18 +179,31 @@ def _plan_extra_jars(
     return files, services
 
 
-def _read_merged(item: _Merged) -> bytes:
-    try:
-        with zipfile.ZipFile(item.jar) as zf:
+class _JarReader:
+    """Opens each extra jar once while the topology jar is written."""
+
+    def __init__(self) -> None:
+        self._open: dict[Path, zipfile.ZipFile] = {}
+
+    def read(self, item: _Merged) -> bytes:
+        try:
+            zf = self._open.get(item.jar)
+            if zf is None:
+                zf = self._open[item.jar] = zipfile.ZipFile(item.jar)
             return zf.read(item.name)
-    except (OSError, zipfile.BadZipFile, KeyError) as exc:
-        raise JarError(f"cannot read {item.name} from {item.jar}: {exc}") from exc
+        except (OSError, zipfile.BadZipFile, KeyError) as exc:
+            raise JarError(f"cannot read {item.name} from {item.jar}: {exc}") from exc
+
+    def close(self) -> None:
+        for zf in self._open.values():
+            zf.close()
+        self._open.clear()
 
 
-def _merge_services(items: list[_Merged]) -> bytes:
+def _merge_services(items: list[_Merged], reader: _JarReader) -> bytes:
     lines: list[str] = []
     for item in items:
-        for line in _read_merged(item).decode("utf-8", "replace").splitlines():
+        for line in reader.read(item).decode("utf-8", "replace").splitlines():
             stripped = line.strip()
             if stripped and stripped not in lines:
                 lines.append(stripped)
@@ -245,6 +258,7 @@ def build_jar(
 
     out = Path(out)
     tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
+    reader = _JarReader()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(
@@ -258,9 +272,9 @@ def build_jar(
                     continue
                 item = payload[name]
                 if isinstance(item, list):
-                    data = _merge_services(item)
+                    data = _merge_services(item, reader)
                 elif isinstance(item, _Merged):
-                    data = _read_merged(item)
+                    data = reader.read(item)
                 else:
                     data = resource_names[name].read()
                 zf.writestr(_zip_info(name), data, compresslevel=_COMPRESS_LEVEL)
@@ -269,6 +283,7 @@ def build_jar(
     except OSError as exc:
         raise JarError(f"cannot write the topology jar {out}: {exc.strerror or exc}") from exc
     finally:
+        reader.close()
         if tmp.exists():
             tmp.unlink()
 
