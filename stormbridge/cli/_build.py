@@ -7,12 +7,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import EnvConfig
+from ..errors import ConfigError
 
 if TYPE_CHECKING:
     from ..jar import JarInfo
     from ..project import Project
 
-__all__ = ["build_topology_jar", "class_paths", "compile_for_env", "default_jar_path"]
+__all__ = [
+    "build_topology_jar",
+    "check_serializer",
+    "class_paths",
+    "compile_for_env",
+    "default_jar_path",
+]
+
+MULTILANG_SERIALIZER = "topology.multilang.serializer"
+
+
+def check_serializer(serializer: str, conf: dict[str, Any]) -> None:
+    """Refuse msgpack without a Java-side serializer: Storm's default multilang serializer is
+    JSON, and a msgpack component would fail its handshake on the worker."""
+    if serializer == "msgpack" and not conf.get(MULTILANG_SERIALIZER):
+        raise ConfigError(
+            'serializer "msgpack" needs a Java msgpack serializer on the workers: add its jar '
+            f"(project.clj) and set -o {MULTILANG_SERIALIZER}=<its class> (or put it in the "
+            'env\'s options), or use "serializer": "json"'
+        )
 
 
 def compile_for_env(topology_cls: type, env: EnvConfig | None, *, python: str = "python3") -> Any:

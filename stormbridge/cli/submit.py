@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import AlreadyAliveError, JarError, NotAliveError
 from . import _common
-from ._build import build_topology_jar, compile_for_env
+from ._build import build_topology_jar, check_serializer, compile_for_env
 
 __all__ = ["SubmitResult", "add_parser", "run"]
 
@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     topology_cls = _load(ctx, args)
     name = _common.topology_name(args, ctx.project)
     conf = _common.resolve_cli_options(args, ctx.env, getattr(topology_cls, "config", None))
+    check_serializer(ctx.project.config.serializer_for(ctx.env), conf)
     thrift_topology = compile_for_env(topology_cls, ctx.env, python=args.python)
 
     if args.local_jar_path:

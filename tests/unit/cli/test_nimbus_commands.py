@@ -232,3 +232,20 @@ def test_missing_env_and_bad_name(
     assert "env 'prod' has no Nimbus" in capsys.readouterr().err
     assert sparse("submit", "--config", str(config), "-e", "local", "-n", "nope") == 1
     assert "no topology 'nope'" in capsys.readouterr().err
+
+
+def test_msgpack_needs_a_java_serializer(
+    tmp_path: Path, nimbus: FakeNimbus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    host, port = nimbus.address
+    config = make_wordcount(tmp_path / "wc", f"{host}:{port}", serializer="msgpack")
+    assert sparse("submit", "--config", str(config)) == 1
+    assert 'serializer "msgpack" needs a Java msgpack serializer' in capsys.readouterr().err
+    assert nimbus.topologies == {}
+    option = "topology.multilang.serializer=com.example.MsgpackSerializer"
+    assert sparse("submit", "--config", str(config), "-o", option) == 0
+    topo = nimbus.topologies["wordcount"]
+    assert topo.conf["topology.multilang.serializer"] == "com.example.MsgpackSerializer"
+    script = topo.topology.spouts["word_spout"].spout_object.shell.script
+    with zipfile.ZipFile(config.parent / "_build" / "wordcount.jar") as zf:
+        assert b"SERIALIZER = 'msgpack'" in zf.read(f"resources/{script}")
