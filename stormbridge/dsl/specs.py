@@ -114,7 +114,7 @@ def check_config(config: object, owner: str) -> dict[str, Any]:
             f"{owner}: config keys must be strings (Storm configuration names); given {bad_keys!r}"
         )
     try:
-        json.dumps(config)
+        json.dumps(config, sort_keys=True)
     except (TypeError, ValueError) as exc:
         raise TopologyTypeError(
             f"{owner}: config must be JSON-serializable (it is sent to Storm as JSON): {exc}"

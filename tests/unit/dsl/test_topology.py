@@ -430,3 +430,8 @@ def test_invalid_topology_names(name: str) -> None:
 def test_topology_name_type() -> None:
     with pytest.raises(TypeError):
         validate_topology_name(3)
+
+
+def test_config_with_mixed_nested_keys_fails_early() -> None:
+    with pytest.raises(TypeError, match="JSON-serializable"):
+        WordSpout.spec(config={"a": {1: "x", "b": 2}})
