@@ -69,8 +69,20 @@
       "&topology_id=" + encodeURIComponent(topologyId);
   }
 
+  function duration(secs) {
+    const parts = [];
+    let rest = Math.max(0, Math.floor(secs));
+    for (const [unit, size] of [["s", 60], ["m", 60], ["h", 24], ["d", 0]]) {
+      if (rest <= 0 && parts.length) break;
+      parts.unshift((size ? rest % size : rest) + unit);
+      rest = size ? Math.floor(rest / size) : 0;
+    }
+    return parts.slice(0, 2).join(" ");
+  }
+
   function errorAge(row) {
-    return row.errorLapsedSecs === null || row.errorLapsedSecs === undefined ? "" : row.errorLapsedSecs + " s ago";
+    const secs = row.errorLapsedSecs;
+    return secs === null || secs === undefined ? "" : duration(secs) + " ago";
   }
 
   async function clusterPage() {
