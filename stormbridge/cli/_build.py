@@ -3,11 +3,12 @@ build its jar into ``<project>/_build/<name>.jar``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import EnvConfig
-from ..errors import ConfigError
+from ..errors import ConfigError, JarError
 
 if TYPE_CHECKING:
     from ..jar import JarInfo
@@ -61,12 +62,21 @@ def build_topology_jar(
     *,
     out: Path | None = None,
     include_runtime: bool = True,
+    extra_jars: Sequence[Path] = (),
 ) -> JarInfo:
     """Build the jar of ``topology_cls`` (submitted as ``name``) for ``env``.
 
-    Without an env the jar uses the top-level serializer and no virtualenv interpreter.
+    Without an env the jar uses the top-level serializer and no virtualenv interpreter. The
+    JVM dependencies of ``project.clj`` (resolved by Maven, cached) and ``extra_jars`` are merged.
     """
     from ..jar import build_jar
+    from ..jvmdeps import resolve_jvm_jars
+    from ..storm.home import storm_version
+
+    for jar in extra_jars:
+        if not Path(jar).is_file():
+            raise JarError(f"--extra-jar {jar} is not a file")
+    jvm_jars = resolve_jvm_jars(project.root, storm_version=storm_version())
 
     config = project.config
     return build_jar(
@@ -76,4 +86,5 @@ def build_topology_jar(
         serializer=config.serializer_for(env) if env else config.serializer,
         virtualenv_python=env.virtualenv_python(name) if env else None,
         include_runtime=include_runtime,
+        extra_jars=[*jvm_jars, *extra_jars],
     )

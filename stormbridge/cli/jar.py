@@ -33,6 +33,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="where to write the jar (default: _build/NAME.jar in the project)",
     )
     parser.add_argument(
+        "--extra-jar",
+        dest="extra_jars",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="JAR",
+        help="merge this JVM jar's classes into the topology jar (repeatable; project.clj "
+        ":dependencies are added automatically)",
+    )
+    parser.add_argument(
         "--no-runtime",
         dest="include_runtime",
         action="store_false",
@@ -52,9 +62,17 @@ def run(args: argparse.Namespace) -> int:
     name = _common.topology_name(args, project)
     out = Path(args.output).absolute() if args.output else None
     info = build_topology_jar(
-        project, env, topology_cls, name, out=out, include_runtime=args.include_runtime
+        project,
+        env,
+        topology_cls,
+        name,
+        out=out,
+        include_runtime=args.include_runtime,
+        extra_jars=args.extra_jars,
     )
     print(f"{info.path} ({_common.human_size(info.size)}, {info.entries} entries)")
+    if info.merged_files:
+        print(f"  {info.merged_files} files merged from JVM jars")
     for secret in info.excluded_secrets:
         print(f"sparse: warning: left out {secret}: it looks like a secret", file=sys.stderr)
     return 0

@@ -51,6 +51,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "resources/, e.g. from `sparse jar`)",
     )
     parser.add_argument(
+        "--extra-jar",
+        dest="extra_jars",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="JAR",
+        help="merge this JVM jar's classes into the topology jar (repeatable; project.clj "
+        ":dependencies are added automatically)",
+    )
+    parser.add_argument(
         "--python",
         default="python3",
         metavar="CMD",
@@ -85,7 +95,9 @@ def run(args: argparse.Namespace) -> int:
             raise JarError(f"--local_jar_path {jar} is not a file: build one with `sparse jar`")
         jar_size = jar.stat().st_size
     else:
-        info = build_topology_jar(ctx.project, ctx.env, topology_cls, name)
+        info = build_topology_jar(
+            ctx.project, ctx.env, topology_cls, name, extra_jars=args.extra_jars
+        )
         jar, jar_size = info.path, info.size
     print(f"Built {jar} ({_common.human_size(jar_size)})")
 

@@ -249,3 +249,19 @@ def test_msgpack_needs_a_java_serializer(
     script = topo.topology.spouts["word_spout"].spout_object.shell.script
     with zipfile.ZipFile(config.parent / "_build" / "wordcount.jar") as zf:
         assert b"SERIALIZER = 'msgpack'" in zf.read(f"resources/{script}")
+
+
+def test_jar_merges_extra_jars_and_reads_project_clj(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(REPO / "project.clj", config.parent / "project.clj")  # Storm only: no Maven run
+    extra = tmp_path / "extra.jar"
+    with zipfile.ZipFile(extra, "w") as zf:
+        zf.writestr("com/example/Thing.class", b"\xca\xfe\xba\xbe")
+        zf.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+    assert sparse("jar", "--config", str(config), "--extra-jar", str(extra)) == 0
+    assert "files merged from JVM jars" in capsys.readouterr().out
+    with zipfile.ZipFile(config.parent / "_build" / "wordcount.jar") as zf:
+        assert zf.read("com/example/Thing.class") == b"\xca\xfe\xba\xbe"
+    assert sparse("jar", "--config", str(config), "--extra-jar", str(tmp_path / "no.jar")) == 1
+    assert "--extra-jar" in capsys.readouterr().err
