@@ -86,6 +86,8 @@ class StormPeer:
         self._read_fd = read_fd
         self._messages: queue.Queue[Any] = queue.Queue()
         self.raw = bytearray()
+        #: Every ``log`` command read so far.
+        self.logs: list[dict[str, Any]] = []
         self.stderr = ""
         self.pid: int | None = None
         self.pid_dir = tempfile.mkdtemp(prefix="stormbridge-pids-")
@@ -102,7 +104,9 @@ class StormPeer:
 
             dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
             self._pack = lambda message: (dumps(message) + "\nend\n").encode("utf-8")
-        self._reader = threading.Thread(target=self._read_loop, name="storm-peer-reader", daemon=True)
+        self._reader = threading.Thread(
+            target=self._read_loop, name="storm-peer-reader", daemon=True
+        )
         self._reader.start()
         self._stderr_thread: threading.Thread | None = None
         if process is not None and process.stderr is not None:
@@ -169,7 +173,9 @@ class StormPeer:
                 os.close(to_component_r)
                 os.close(from_component_w)
 
-        thread = threading.Thread(target=target, name=f"component-{component_cls.__name__}", daemon=True)
+        thread = threading.Thread(
+            target=target, name=f"component-{component_cls.__name__}", daemon=True
+        )
         thread.start()
         return cls(
             to_component_w,
@@ -192,7 +198,9 @@ class StormPeer:
                 for message in parser.feed(chunk):
                     self._messages.put(message)
             if parser.leftover().strip():
-                raise StormWouldDieError(f"output ended inside a frame: {parser.leftover()[:300]!r}")
+                raise StormWouldDieError(
+                    f"output ended inside a frame: {parser.leftover()[:300]!r}"
+                )
         except (StormWouldDieError, OSError) as exc:
             self._reader_error = exc
         finally:
@@ -242,7 +250,9 @@ class StormPeer:
     ) -> str:
         """Send a tuple to a bolt; returns its id."""
         tup_id = id if id is not None else str(next(self._ids))
-        self.send({"id": tup_id, "comp": comp, "stream": stream, "task": task, "tuple": list(values)})
+        self.send(
+            {"id": tup_id, "comp": comp, "stream": stream, "task": task, "tuple": list(values)}
+        )
         return tup_id
 
     def send_heartbeat(self) -> str:
@@ -263,39 +273,53 @@ class StormPeer:
         self.send(list(task_ids))
 
     # -- receiving -----------------------------------------------------------------
-    def read(self, timeout: float | None = None) -> Any:
-        """The next message the component wrote; PeerError on timeout or exit."""
+    def read(self, timeout: float | None = None, *, skip_logs: bool = False) -> Any:
+        """The next message the component wrote; PeerError on timeout or exit.
+
+        ``skip_logs=True`` drops ``log`` commands (they stay in :attr:`logs`).
+        """
+        while True:
+            message = self._read_one(timeout)
+            if skip_logs and isinstance(message, dict) and message.get("command") == "log":
+                continue
+            return message
+
+    def _read_one(self, timeout: float | None) -> Any:
+        limit = self.timeout if timeout is None else timeout
         try:
-            message = self._messages.get(timeout=self.timeout if timeout is None else timeout)
+            message = self._messages.get(timeout=limit)
         except queue.Empty:
             raise PeerError(
-                f"no message from the component within {self.timeout if timeout is None else timeout}s"
-                f"{self._stderr_note()}"
+                f"no message from the component within {limit}s{self._stderr_note()}"
             ) from None
         if message is _EOF:
             self._messages.put(_EOF)
             if self._reader_error is not None:
                 raise PeerError(f"{self._reader_error}{self._stderr_note()}")
             raise PeerError(f"the component closed its output{self._stderr_note()}")
+        if isinstance(message, dict) and message.get("command") == "log":
+            self.logs.append(message)
         return message
 
     def read_until_sync(self, timeout: float | None = None) -> list[Any]:
         """Messages up to (not including) the next ``sync``."""
-        messages = []
+        messages: list[Any] = []
         while True:
             message = self.read(timeout)
             if message.get("command") == "sync":
                 return messages
             messages.append(message)
 
-    def spout_command(self, command: str = "next", id: Any = "", task_ids: Sequence[int] = (7,)) -> list[Any]:
+    def spout_command(
+        self, command: str = "next", id: Any = "", task_ids: Sequence[int] = (7,)
+    ) -> list[Any]:
         """Send a spout command and return what came before its ``sync``.
 
         Emits that ask for task ids (no ``need_task_ids: false``) are answered with
         ``task_ids`` immediately, as ShellSpout does.
         """
         self.send_command(command, id)
-        messages = []
+        messages: list[Any] = []
         while True:
             message = self.read()
             if message.get("command") == "sync":
@@ -316,16 +340,16 @@ class StormPeer:
     # -- ending --------------------------------------------------------------------
     def close_input(self) -> None:
         """Close the component's stdin (Storm went away)."""
-        if self._write_fd >= 0:
+        fd, self._write_fd = self._write_fd, -1
+        if fd < 0:
+            return
+        if self.process is not None and self.process.stdin is not None:
             try:
-                os.close(self._write_fd)
-            finally:
-                self._write_fd = -1
-            if self.process is not None and self.process.stdin is not None:
-                try:
-                    self.process.stdin.close()
-                except OSError:
-                    pass
+                self.process.stdin.close()
+            except OSError:  # the component already exited
+                pass
+        else:
+            os.close(fd)
 
     def wait(self, timeout: float | None = None) -> int:
         """The component's exit code; PeerError if it is still running after ``timeout``."""
@@ -334,7 +358,9 @@ class StormPeer:
             try:
                 code = self.process.wait(limit)
             except subprocess.TimeoutExpired:
-                raise PeerError(f"the component did not exit within {limit}s{self._stderr_note()}") from None
+                raise PeerError(
+                    f"the component did not exit within {limit}s{self._stderr_note()}"
+                ) from None
             self._reader.join(limit)
             if self._stderr_thread is not None:
                 self._stderr_thread.join(limit)
@@ -372,15 +398,18 @@ class StormPeer:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.close_input()
+        self.close_input()
+        if self.process is not None:
             try:
                 self.process.wait(self.timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
-        for stream in (self.process.stdout, self.process.stderr) if self.process else ():
-            if stream is not None:
-                stream.close()
+            self._reader.join(self.timeout)
+            if self._stderr_thread is not None:
+                self._stderr_thread.join(self.timeout)
+            for stream in (self.process.stdout, self.process.stderr):
+                if stream is not None:
+                    stream.close()
         if self._thread is not None:
             self.close_input()
             self._thread.join(self.timeout)

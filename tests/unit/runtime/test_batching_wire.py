@@ -1,0 +1,104 @@
+"""BatchingBolt and TicklessBatchingBolt over real pipes."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def _started(spawn, target):
+    peer = spawn(target)
+    peer.handshake()
+    return peer
+
+
+def test_batches_are_processed_on_the_second_tick_like_pystorm(spawn):
+    peer = _started(spawn, "testcomps.Batcher")
+    a1, a2, b1 = peer.send_tuple(["a1"]), peer.send_tuple(["a2"]), peer.send_tuple(["b1"])
+    t1 = peer.send_tick()
+    assert peer.read() == {"command": "ack", "id": t1}
+    peer.expect_no_message()
+    t2 = peer.send_tick()
+    assert peer.read() == {"command": "ack", "id": t2}
+    assert peer.read() == {
+        "command": "emit",
+        "tuple": ["a", 2],
+        "anchors": [a1, a2],
+        "need_task_ids": False,
+    }
+    assert peer.read() == {"command": "ack", "id": a1}
+    assert peer.read() == {"command": "ack", "id": a2}
+    assert peer.read()["tuple"] == ["b", 1]
+    assert peer.read() == {"command": "ack", "id": b1}
+
+
+def test_exact_tick_batches_processes_on_every_tick(spawn):
+    peer = _started(spawn, "testcomps.ExactBatcher")
+    a1 = peer.send_tuple(["a1"])
+    t1 = peer.send_tick()
+    assert peer.read() == {"command": "ack", "id": t1}
+    assert peer.read()["tuple"] == ["a", 1]
+    assert peer.read() == {"command": "ack", "id": a1}
+
+
+def test_failed_batch_fails_every_batched_tuple_and_exits(spawn):
+    peer = _started(spawn, "testcomps.ExactBatcher")
+    x1, a1 = peer.send_tuple(["x1"]), peer.send_tuple(["a1"])
+    tick = peer.send_tick()
+    assert peer.read() == {"command": "ack", "id": tick}
+    assert peer.read(skip_logs=True)["command"] == "error"
+    assert peer.read() == {"command": "sync"}
+    failed = set()
+    while True:
+        message = peer.read(skip_logs=True)
+        assert message["command"] == "fail"
+        failed.add(message["id"])
+        if {x1, a1} <= failed:
+            break
+    assert peer.wait() == 1
+
+
+def test_tickless_batches_by_time(spawn):
+    peer = _started(spawn, "testcomps.Tickless")
+    w1, w2 = peer.send_tuple(["a"]), peer.send_tuple(["b"])
+    assert peer.read() == {
+        "command": "emit",
+        "tuple": ["a,b"],
+        "anchors": [w1, w2],
+        "need_task_ids": False,
+    }
+    assert peer.read() == {"command": "ack", "id": w1}
+    assert peer.read() == {"command": "ack", "id": w2}
+
+
+def test_tickless_keeps_batching_after_an_exception(spawn):
+    peer = _started(spawn, "testcomps.Tickless")
+    bad = peer.send_tuple(["x"])
+    assert peer.read(skip_logs=True)["command"] == "error"
+    assert peer.read() == {"command": "sync"}
+    assert peer.read() == {"command": "fail", "id": bad}
+    good = peer.send_tuple(["c"])
+    assert peer.read(skip_logs=True)["tuple"] == ["c"]
+    assert peer.read() == {"command": "ack", "id": good}
+
+
+def test_tickless_answers_heartbeats_during_a_long_batch(spawn):
+    peer = _started(spawn, "testcomps.Tickless")
+    slow = peer.send_tuple(["slow"])
+    peer.expect_no_message(0.5)  # the batch thread is now sleeping inside process_batch
+    peer.send_heartbeat()
+    assert peer.read(timeout=1.0) == {"command": "sync"}  # before the 1.5 s batch ends
+    peer.send_tuple(["d"])
+    assert peer.read(timeout=5)["tuple"] == ["slow"]
+    assert peer.read() == {"command": "ack", "id": slow}
+
+
+def test_tickless_exit_on_exception_ends_the_process(spawn):
+    peer = _started(spawn, "testcomps.TicklessFatal")
+    bad = peer.send_tuple(["x"])
+    assert peer.read(skip_logs=True)["command"] == "error"
+    assert peer.read() == {"command": "sync"}
+    assert peer.read() == {"command": "fail", "id": bad}
+    peer.send_heartbeat()  # wakes the main thread, which then exits
+    assert peer.wait() == 1
