@@ -324,7 +324,7 @@ class NimbusClient:
         self._call("killTopologyWithOpts", name, options)
         if not wait:
             return
-        limit = deadline if deadline is not None else (wait_secs if wait_secs else 30) + 60
+        limit = deadline if deadline is not None else (30 if wait_secs is None else wait_secs) + 60
         self.wait_until_gone(name, deadline=limit, poll_interval=poll_interval)
 
     def wait_until_gone(self, name: str, *, deadline: float, poll_interval: float = 0.5) -> None:
