@@ -1,0 +1,443 @@
+"""A Storm home: the directory layout Storm's daemons expect, provisioned from Maven Central.
+
+An official Storm distribution has ``lib/`` (daemons), ``lib-worker/`` (worker JVMs),
+``lib-webapp/`` (UI, logviewer), ``public/`` (the UI's static files), ``conf/``, ``log4j2/``,
+``extlib/`` and ``extlib-daemon/``. :func:`provision` builds the same layout in a per-user cache
+with Maven's ``copy-dependencies`` on throw-away poms, one step at a time:
+
+* each step writes into ``<dir>.partial`` and renames it when Maven succeeded, then drops a
+  ``.step-<name>`` marker: an interrupted run resumes at the first unfinished step;
+* ``.complete`` (JSON) is written last: once it exists, :func:`provision` does nothing.
+
+:func:`resolve_home` prefers ``$STORM_HOME`` when it points at an official distribution.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import StormHomeError
+from . import DEFAULT_STORM_VERSION
+
+__all__ = [
+    "DEPENDENCY_PLUGIN",
+    "INSTALL_HINT",
+    "StormHome",
+    "default_cache_root",
+    "find_java",
+    "find_maven",
+    "provision",
+    "resolve_home",
+    "storm_version",
+]
+
+#: The Maven plugin that copies an artifact and its runtime dependencies into a directory.
+#: Maven 3.8's built-in default (2.8) is too old for the options used here: name it explicitly.
+DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
+
+INSTALL_HINT = (
+    "install it with `make system-deps` (or `apt-get install openjdk-17-jdk-headless maven`)"
+)
+
+#: How long one Maven step may take (a cold ~/.m2 downloads ~150 MB).
+MAVEN_TIMEOUT_SECS = 1800
+
+Progress = Callable[[str], None]
+
+_TEMPLATES = Path(__file__).with_name("templates")
+_COMPLETE = ".complete"
+
+# Dependencies a Storm home does not need and that cannot be resolved or that clash:
+# storm-clojure pulls carbonite from clojars.org (not Maven Central; only Clojure DSL
+# topologies need it); ZooKeeper's reload4j binding would be a second slf4j backend.
+_LIB_EXCLUDES: tuple[tuple[str, str], ...] = (
+    ("org.apache.storm", "storm-clojure"),
+    ("org.slf4j", "slf4j-reload4j"),
+    ("ch.qos.reload4j", "reload4j"),
+)
+# As Storm's own binary assembly does for lib-webapp/.
+_WEBAPP_EXCLUDES: tuple[tuple[str, str], ...] = (
+    ("org.glassfish.jersey.ext", "jersey-metainf-services"),
+    ("org.glassfish.jersey.ext", "jersey-bean-validation"),
+    *_LIB_EXCLUDES,
+)
+
+
+def storm_version(env: Mapping[str, str] | None = None) -> str:
+    """The Storm version to use: ``$STORMBRIDGE_STORM_VERSION`` or the pinned default."""
+    env = os.environ if env is None else env
+    return env.get("STORMBRIDGE_STORM_VERSION") or DEFAULT_STORM_VERSION
+
+
+def default_cache_root(env: Mapping[str, str] | None = None) -> Path:
+    """``$STORMBRIDGE_CACHE`` or ``~/.cache/stormbridge`` (``$XDG_CACHE_HOME`` respected)."""
+    env = os.environ if env is None else env
+    if env.get("STORMBRIDGE_CACHE"):
+        return Path(env["STORMBRIDGE_CACHE"]).expanduser()
+    xdg = env.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "stormbridge"
+
+
+@dataclass(frozen=True)
+class StormHome:
+    """A Storm installation the daemons can run from."""
+
+    path: Path
+    version: str
+    #: True for an official distribution taken from ``$STORM_HOME`` (read-only for us).
+    official: bool = False
+
+    @property
+    def lib(self) -> Path:
+        return self.path / "lib"
+
+    @property
+    def lib_worker(self) -> Path:
+        return self.path / "lib-worker"
+
+    @property
+    def lib_webapp(self) -> Path:
+        return self.path / "lib-webapp"
+
+    @property
+    def public(self) -> Path:
+        return self.path / "public"
+
+    @property
+    def conf_dir(self) -> Path:
+        return self.path / "conf"
+
+    @property
+    def log4j2_dir(self) -> Path:
+        return self.path / "log4j2"
+
+    @property
+    def has_webapp(self) -> bool:
+        """Whether the UI and logviewer can run (storm-webapp was provisioned)."""
+        return any(self.lib_webapp.glob("storm-webapp-*.jar")) and self.public.is_dir()
+
+    def daemon_classpath(self, *, webapp: bool = False) -> str:
+        """The classpath ``bin/storm`` gives daemons (``lib-webapp/`` for UI and logviewer)."""
+        parts = [self.path / "*", self.lib / "*", self.path / "extlib" / "*"]
+        parts.append(self.path / "extlib-daemon" / "*")
+        if webapp:
+            parts.append(self.lib_webapp / "*")
+        parts.append(self.conf_dir)
+        return os.pathsep.join(str(p) for p in parts)
+
+    def check(self) -> None:
+        """Raise :class:`StormHomeError` naming what is missing from this home."""
+        needed = {
+            "lib/storm-server-*.jar": self.lib,
+            "lib-worker/storm-client-*.jar": self.lib_worker,
+        }
+        missing = [
+            pattern for pattern, d in needed.items() if not any(d.glob(pattern.split("/")[1]))
+        ]
+        for sub in ("log4j2/cluster.xml", "log4j2/worker.xml"):
+            if not (self.path / sub).is_file():
+                missing.append(sub)
+        if missing:
+            raise StormHomeError(
+                f"the Storm home {self.path} is incomplete (missing {', '.join(missing)}); "
+                "run `sparse cluster provision` (or `make storm`)"
+            )
+
+
+# --- tools --------------------------------------------------------------------------------
+
+
+def find_java(env: Mapping[str, str] | None = None) -> str:
+    """The ``java`` to run daemons with (``$JAVA_HOME/bin/java`` or PATH); Java 17+ required."""
+    env = os.environ if env is None else env
+    java_home = env.get("JAVA_HOME")
+    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+    if not java or not Path(java).exists():
+        raise StormHomeError(
+            f"Java 17 or newer is needed to run Storm but none was found; {INSTALL_HINT}"
+        )
+    try:
+        out = subprocess.run(
+            [java, "-version"], capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise StormHomeError(f"cannot run {java} -version: {exc}; {INSTALL_HINT}") from exc
+    major = _java_major(out.stderr + out.stdout)
+    if major is None or major < 17:
+        found = (out.stderr or out.stdout).strip().splitlines()[:1]
+        raise StormHomeError(
+            f"Storm 2.8 needs Java 17 or newer, but {java} is {found[0] if found else 'unknown'}; "
+            f"{INSTALL_HINT}, or point JAVA_HOME at a JDK 17+"
+        )
+    return java
+
+
+def _java_major(version_output: str) -> int | None:
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', version_output)
+    if not match:
+        return None
+    first = int(match.group(1))
+    if first == 1 and match.group(2):  # "1.8.0_392"
+        return int(match.group(2))
+    return first
+
+
+def find_maven(env: Mapping[str, str] | None = None) -> str:
+    """The ``mvn`` executable (``$MAVEN`` or PATH)."""
+    env = os.environ if env is None else env
+    mvn = env.get("MAVEN") or shutil.which("mvn")
+    if not mvn:
+        raise StormHomeError(
+            f"Maven (mvn) is needed to download Storm from Maven Central but was not found; "
+            f"{INSTALL_HINT}"
+        )
+    return mvn
+
+
+# --- resolving an existing home ---------------------------------------------------------------
+
+
+def _official_version(path: Path) -> str | None:
+    """The version of an official distribution at ``path``, or None if it is not one."""
+    if not (path / "bin" / "storm").exists():
+        return None
+    for jar in sorted((path / "lib").glob("storm-core-*.jar")):
+        match = re.fullmatch(r"storm-core-(.+)\.jar", jar.name)
+        if match:
+            return match.group(1)
+    return None
+
+
+def resolve_home(
+    version: str | None = None,
+    cache_root: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> StormHome:
+    """The Storm home to run: ``$STORM_HOME`` if it is an official distribution, else the
+    provisioned cache. Raises :class:`StormHomeError` saying how to provision when neither
+    exists."""
+    env = os.environ if env is None else env
+    storm_home = env.get("STORM_HOME")
+    if storm_home:
+        path = Path(storm_home).expanduser()
+        found = _official_version(path)
+        if found is not None:
+            return StormHome(path=path, version=found, official=True)
+    version = version or storm_version(env)
+    path = (cache_root or default_cache_root(env)) / f"storm-{version}"
+    if not (path / _COMPLETE).exists():
+        hint = (
+            f" ($STORM_HOME={storm_home} is not an official Storm distribution: "
+            "no bin/storm and lib/storm-core-*.jar)"
+            if storm_home
+            else ""
+        )
+        raise StormHomeError(
+            f"Storm {version} is not provisioned at {path}{hint}; "
+            "run `sparse cluster provision` (or `make storm`) first"
+        )
+    home = StormHome(path=path, version=version)
+    home.check()
+    return home
+
+
+# --- provisioning ---------------------------------------------------------------------------
+
+
+def _pom(version: str, artifact: str, excludes: Iterable[tuple[str, str]]) -> str:
+    exclusions = "".join(
+        f"<exclusion><groupId>{g}</groupId><artifactId>{a}</artifactId></exclusion>"
+        for g, a in excludes
+    )
+    return (
+        '<project xmlns="http://maven.apache.org/POM/4.0.0">\n'
+        "  <modelVersion>4.0.0</modelVersion>\n"
+        "  <groupId>stormbridge.provision</groupId>\n"
+        f"  <artifactId>{artifact}-home</artifactId>\n"
+        "  <version>1</version>\n"
+        "  <packaging>pom</packaging>\n"
+        "  <dependencies>\n"
+        "    <dependency>\n"
+        "      <groupId>org.apache.storm</groupId>\n"
+        f"      <artifactId>{artifact}</artifactId>\n"
+        f"      <version>{version}</version>\n"
+        f"      <exclusions>{exclusions}</exclusions>\n"
+        "    </dependency>\n"
+        "  </dependencies>\n"
+        "</project>\n"
+    )
+
+
+@dataclass(frozen=True)
+class _MavenStep:
+    name: str  # directory under the home
+    artifact: str
+    excludes: tuple[tuple[str, str], ...]
+    required: bool
+
+
+def _steps() -> tuple[_MavenStep, ...]:
+    return (
+        _MavenStep("lib", "storm-core", _LIB_EXCLUDES, required=True),
+        _MavenStep("lib-worker", "storm-client", _LIB_EXCLUDES, required=True),
+        _MavenStep("lib-webapp", "storm-webapp", _WEBAPP_EXCLUDES, required=False),
+    )
+
+
+def _maven_errors(log: Path) -> str:
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    errors = [ln.removeprefix("[ERROR] ").strip() for ln in lines if ln.startswith("[ERROR]")]
+    errors = [
+        e for e in errors if e and not e.startswith(("To see", "Re-run", "For more", "[Help"))
+    ]
+    return " | ".join(errors[:3]) or "see the log"
+
+
+def _copy_dependencies(
+    mvn: str, home: Path, step: _MavenStep, version: str, log: Path, env: Mapping[str, str]
+) -> str | None:
+    """Run Maven for one step; return None on success or the error summary on failure."""
+    partial = home / f"{step.name}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=f"stormbridge-{step.name}-") as tmp:
+        pom = Path(tmp) / "pom.xml"
+        pom.write_text(_pom(version, step.artifact, step.excludes))
+        cmd = [
+            mvn, "-B", "-f", str(pom),
+            f"{DEPENDENCY_PLUGIN}:copy-dependencies",
+            f"-DoutputDirectory={partial}",
+            "-DincludeScope=runtime",
+        ]  # fmt: skip
+        with log.open("a") as out:
+            out.write(f"\n$ {' '.join(cmd)}\n")
+            out.flush()
+            try:
+                proc = subprocess.run(
+                    cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    cwd=tmp, env=dict(env), timeout=MAVEN_TIMEOUT_SECS, check=False,
+                )  # fmt: skip
+            except subprocess.TimeoutExpired:
+                return f"Maven took longer than {MAVEN_TIMEOUT_SECS} s"
+            except OSError as exc:
+                return f"cannot run {mvn}: {exc}"
+    if proc.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True)
+        return _maven_errors(log)
+    jar = partial / f"{step.artifact}-{version}.jar"
+    if not jar.exists():
+        shutil.rmtree(partial, ignore_errors=True)
+        return f"Maven succeeded but {jar.name} is not among the copied jars"
+    target = home / step.name
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    return None
+
+
+def _extract_public(home: Path, version: str) -> None:
+    """Unpack ``WEB-INF/`` of the storm-webapp jar into ``public/`` (the UI's pages)."""
+    jar = home / "lib-webapp" / f"storm-webapp-{version}.jar"
+    partial = home / "public.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    with zipfile.ZipFile(jar) as zf:
+        for info in zf.infolist():
+            if not info.filename.startswith("WEB-INF/") or info.is_dir():
+                continue
+            rel = Path(info.filename).relative_to("WEB-INF")
+            if ".." in rel.parts:
+                continue
+            dest = partial / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, dest.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+    shutil.rmtree(home / "public", ignore_errors=True)
+    partial.rename(home / "public")
+
+
+def _write_files(home: Path) -> None:
+    """Our own conf/, log4j2/ and the empty extension directories."""
+    for sub in ("extlib", "extlib-daemon", "conf", "log4j2"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    for name in ("cluster.xml", "worker.xml"):
+        shutil.copyfile(_TEMPLATES / "log4j2" / name, home / "log4j2" / name)
+    # Daemons started by stormbridge get their own storm.yaml via -Dstorm.conf.file; this one
+    # only documents that and keeps Storm's classpath lookup of conf/ quiet.
+    (home / "conf" / "storm.yaml").write_text(
+        "# Provisioned by stormbridge. `sparse cluster up` writes one storm.yaml per cluster\n"
+        "# (in its state directory) and passes it to every daemon with -Dstorm.conf.file.\n"
+    )
+
+
+def provision(
+    version: str | None = None,
+    cache_root: Path | None = None,
+    progress: Progress | None = None,
+    env: Mapping[str, str] | None = None,
+) -> StormHome:
+    """Provision Storm ``version`` into ``<cache_root>/storm-<version>`` and return it.
+
+    Idempotent (a finished home is returned at once) and resumable (finished steps are
+    skipped). Raises :class:`StormHomeError` when Java or Maven is missing or Maven fails.
+    """
+    env = dict(os.environ if env is None else env)
+    say: Progress = progress or (lambda _msg: None)
+    version = version or storm_version(env)
+    home = (cache_root or default_cache_root(env)) / f"storm-{version}"
+    if (home / _COMPLETE).exists():
+        say(f"Storm {version} is already provisioned at {home}")
+        result = StormHome(path=home, version=version)
+        result.check()
+        return result
+    find_java(env)
+    mvn = find_maven(env)
+    home.mkdir(parents=True, exist_ok=True)
+    log = home / "provision.log"
+    say(f"provisioning Storm {version} into {home} (Maven log: {log})")
+    notes: dict[str, str] = {}
+    for step in _steps():
+        marker = home / f".step-{step.name}"
+        if marker.exists():
+            say(f"  {step.name}/: done earlier")
+            continue
+        say(f"  {step.name}/: {step.artifact} {version} and its dependencies (Maven)...")
+        error = _copy_dependencies(mvn, home, step, version, log, env)
+        if error is None:
+            count = len(list((home / step.name).glob("*.jar")))
+            marker.write_text(json.dumps({"jars": count}))
+            say(f"  {step.name}/: {count} jars")
+        elif step.required:
+            raise StormHomeError(
+                f"Maven could not fetch org.apache.storm:{step.artifact}:{version}: {error}. "
+                f"Full log: {log}. Check that Maven Central is reachable and serves Storm "
+                f"{version} (set STORMBRIDGE_STORM_VERSION to pick another version); "
+                "re-running resumes at this step"
+            )
+        else:
+            notes[step.name] = error
+            say(
+                f"  {step.name}/: unavailable ({error}); the Storm UI and logviewer "
+                "will not be started"
+            )
+    if "lib-webapp" not in notes and not (home / ".step-public").exists():
+        say("  public/: the UI's static files from the storm-webapp jar")
+        _extract_public(home, version)
+        (home / ".step-public").write_text("{}")
+    say("  conf/, log4j2/, extlib/, extlib-daemon/")
+    _write_files(home)
+    result = StormHome(path=home, version=version)
+    result.check()
+    (home / _COMPLETE).write_text(
+        json.dumps({"version": version, "webapp": result.has_webapp, "notes": notes}, indent=2)
+    )
+    say(f"Storm {version} is ready at {home}")
+    return result
