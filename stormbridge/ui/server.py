@@ -319,4 +319,7 @@ def make_server(
     clock: Callable[[], float] = time.time,
 ) -> UIServer:
     """Bind (port 0 picks a free port) without serving yet; call ``serve_forever()``."""
+    from ..thrift import storm_thrift
+
+    storm_thrift()  # parse the IDL once now, not in racing request threads
     return UIServer((host, port), backend, clock)
