@@ -284,7 +284,7 @@ class NimbusClient:
     def submit(
         self,
         name: str,
-        jar_location: str,
+        jar_location: str | None,
         topology: Any,
         conf: Mapping[str, Any] | str | None = None,
         *,
@@ -292,7 +292,9 @@ class NimbusClient:
     ) -> None:
         """Submit ``topology`` (a compiled Thrift ``StormTopology``) as ``name``.
 
-        ``jar_location`` comes from :meth:`upload_jar`. ``conf`` is the topology conf: a
+        ``jar_location`` comes from :meth:`upload_jar`; ``None`` only in local mode, where
+        Storm reads ``resources/`` from the classpath (in a distributed cluster the supervisors
+        would then have no jar to download). ``conf`` is the topology conf: a
         mapping (sent as JSON) or a JSON object string; Nimbus rejects anything else.
         ``active=False`` submits it deactivated.
         """

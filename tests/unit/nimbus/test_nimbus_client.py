@@ -197,7 +197,7 @@ def test_nimbus_side_checks_are_reported(
     topology = wordcount_topology()
     topology.bolts["__reserved"] = topology.bolts.pop("count_bolt")
     with pytest.raises(InvalidTopologyError, match="__reserved"):
-        client.submit("wc", None, topology)  # type: ignore[arg-type]
+        client.submit("wc", None, topology)
     nimbus.is_leader = False
     jar = tmp_path / "x.jar"
     jar.write_bytes(b"x")
