@@ -175,7 +175,12 @@ class EnvConfig:
         """Base URL of the Storm UI: ``ui.host`` (or the first Nimbus host) and ``ui.port``."""
         host = self.ui_host
         if host is None:
-            host = self.require_nimbus()[0].host
+            if not self.nimbus:
+                raise ConfigError(
+                    f"env {self.name!r} names no Storm UI host: set envs.{self.name}.ui.host "
+                    f"(or envs.{self.name}.nimbus, whose host is the default) in config.json"
+                )
+            host = self.nimbus[0].host
         if host.startswith(("http://", "https://")):
             return host.rstrip("/")  # a full base URL: used as given, port included
         return f"http://{_bracket(host)}:{self.ui_port}"

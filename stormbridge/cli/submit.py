@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..dsl.topology import validate_topology_name
 from ..errors import AlreadyAliveError, JarError, NotAliveError
 from . import _common
 from ._build import build_topology_jar, check_serializer, compile_for_env
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     ctx = _common.load_context(args)
     topology_cls = _load(ctx, args)
-    name = _common.topology_name(args, ctx.project)
+    name = validate_topology_name(_common.topology_name(args, ctx.project))
     conf = _common.resolve_cli_options(args, ctx.env, getattr(topology_cls, "config", None))
     check_serializer(ctx.project.config.serializer_for(ctx.env), conf)
     thrift_topology = compile_for_env(topology_cls, ctx.env, python=args.python)
