@@ -428,9 +428,8 @@ def _start_all(
 
     rest = [n for n in names if n not in ("zookeeper", "nimbus")]
     for name in rest:
-        say(
-            f"starting {name} ({', '.join(f'{k} {v}' for k, v in _ports_of(spec, name, home).items())})"
-        )
+        listens = ", ".join(f"{k} {v}" for k, v in _ports_of(spec, name, home).items())
+        say(f"starting {name} ({listens})")
         _start(name, spec, home, java, record, env)
 
     def registered() -> bool:

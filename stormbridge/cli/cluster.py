@@ -1,0 +1,282 @@
+"""``sparse cluster provision | up | down | status | logs``: a real Storm cluster on this host.
+
+``provision`` downloads Storm into the per-user cache (Maven); ``up`` starts ZooKeeper, Nimbus,
+the supervisors, the UI (and the logviewer when storm-webapp is available) and waits until the
+cluster is ready; ``status`` checks every daemon; ``logs`` lists or tails the logs; ``down``
+stops everything ``up`` started, worker JVMs and Python components included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, StormHomeError
+from ..storm.config import ClusterSpec
+from ..storm.daemons import cluster_status, start_cluster, stop_cluster
+from ..storm.home import StormHome, provision, resolve_home, storm_version
+from ..storm.state import default_state_dir, load_record
+
+__all__ = ["add_parser", "run"]
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "cluster",
+        help="provision Storm and run a local cluster (up, down, status, logs)",
+        description="Provision Apache Storm and run a real single-host cluster on loopback.",
+    )
+    sub = parser.add_subparsers(title="actions", metavar="ACTION")
+
+    def with_state(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--state-dir",
+            type=Path,
+            default=None,
+            help="where the cluster keeps pids, ports, conf, data and logs "
+            "(default: $STORMBRIDGE_STATE or ~/.local/state/stormbridge/cluster)",
+        )
+
+    def with_version(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--storm-version",
+            default=None,
+            help=f"Storm version (default: $STORMBRIDGE_STORM_VERSION or {storm_version({})})",
+        )
+        p.add_argument(
+            "--cache",
+            type=Path,
+            default=None,
+            help="cache for Storm homes (default: $STORMBRIDGE_CACHE or ~/.cache/stormbridge)",
+        )
+
+    p = sub.add_parser("provision", help="download Storm from Maven Central into the cache")
+    with_version(p)
+    p.set_defaults(func=run, action="provision")
+
+    p = sub.add_parser("up", help="start ZooKeeper, Nimbus, supervisors and the UI")
+    with_state(p)
+    with_version(p)
+    p.add_argument("--supervisors", type=int, default=1, help="number of supervisors (1)")
+    p.add_argument("--slots", type=int, default=2, help="worker slots per supervisor (2)")
+    p.add_argument(
+        "--port-offset",
+        type=int,
+        default=0,
+        help="add N to every port (ZooKeeper 2181, Nimbus 6627, UI 8080, slots 6700+ ...)",
+    )
+    p.add_argument("--log-dir", type=Path, default=None, help="daemon and worker logs")
+    p.add_argument(
+        "--metrics-interval",
+        type=int,
+        default=10,
+        metavar="SECS",
+        help="how often the UI's statistics refresh (executor.metrics.frequency.secs; 10)",
+    )
+    p.add_argument(
+        "--sample-rate",
+        type=float,
+        default=1.0,
+        help="topology.stats.sample.rate default (1.0 = exact counts; Storm's default 0.05)",
+    )
+    p.add_argument("--no-ui", action="store_true", help="do not start the UI")
+    p.add_argument("--no-logviewer", action="store_true", help="do not start the logviewer")
+    p.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra storm.yaml setting (VALUE is JSON if it parses, else a string); repeatable",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=180.0, help="seconds to wait for readiness (180)"
+    )
+    p.set_defaults(func=run, action="up")
+
+    p = sub.add_parser("down", help="stop everything `up` started")
+    with_state(p)
+    p.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds before SIGTERM becomes SIGKILL (30)"
+    )
+    p.set_defaults(func=run, action="down")
+
+    p = sub.add_parser("status", help="health of every daemon (exit 1 if one is unhealthy)")
+    with_state(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run, action="status")
+
+    p = sub.add_parser("logs", help="list the log files, or tail one daemon's log")
+    with_state(p)
+    p.add_argument("daemon", nargs="?", help="nimbus, supervisor-0, zookeeper, ui, ...")
+    p.add_argument("-n", "--lines", type=int, default=50, help="lines to show (50)")
+    p.set_defaults(func=run, action="logs")
+
+    parser.set_defaults(func=lambda _args: _usage(parser))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _parse_conf(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--conf expects KEY=VALUE, got {item!r}")
+        try:
+            out[key.strip()] = json.loads(value)
+        except ValueError:
+            out[key.strip()] = value
+    return out
+
+
+def _home(args: argparse.Namespace) -> StormHome:
+    """``$STORM_HOME`` (official distribution) or the cache, provisioned on first use."""
+    try:
+        return resolve_home(args.storm_version, args.cache)
+    except StormHomeError:  # not provisioned yet: do it now (resumes a half-done one)
+        return provision(args.storm_version, args.cache, progress=_say)
+
+
+def run(args: argparse.Namespace) -> int:
+    action = args.action
+    if action == "provision":
+        home = provision(args.storm_version, args.cache, progress=_say)
+        print(home.path)
+        return 0
+    state_dir: Path = args.state_dir or default_state_dir()
+    if action == "up":
+        return _up(args, state_dir)
+    if action == "down":
+        record = stop_cluster(state_dir, progress=_say, grace=args.timeout)
+        if record is None:
+            _say(f"no cluster is recorded in {state_dir}: nothing to stop")
+        else:
+            _say("cluster stopped; logs stay in " + record.log_dir)
+        return 0
+    if action == "status":
+        return _status(args, state_dir)
+    return _logs(args, state_dir)
+
+
+def _up(args: argparse.Namespace, state_dir: Path) -> int:
+    spec = ClusterSpec(
+        state_dir=state_dir,
+        log_dir=args.log_dir,
+        supervisors=args.supervisors,
+        slots=args.slots,
+        port_offset=args.port_offset,
+        metrics_secs=args.metrics_interval,
+        sample_rate=args.sample_rate,
+        ui=not args.no_ui,
+        logviewer=not args.no_logviewer,
+        extra_conf=_parse_conf(args.conf),
+    )
+    spec.validate()
+    home = _home(args)
+    record = start_cluster(spec, home, progress=_say, timeout=args.timeout)
+    print(f"Storm {record.storm_version} is running ({record.supervisors} supervisor(s))")
+    print(f"  nimbus     {record.host}:{record.nimbus_port}")
+    print(f"  zookeeper  {record.host}:{record.zookeeper_port}")
+    if record.ui_url:
+        print(f"  ui         {record.ui_url}")
+    if record.logviewer_port:
+        print(f"  logviewer  http://{record.host}:{record.logviewer_port}")
+    print(f"  logs       {record.log_dir}")
+    print(f"  state      {record.state_dir}")
+    print("stop it with: sparse cluster down" + _state_flag(args, state_dir))
+    return 0
+
+
+def _state_flag(args: argparse.Namespace, state_dir: Path) -> str:
+    return f" --state-dir {state_dir}" if args.state_dir else ""
+
+
+def _status(args: argparse.Namespace, state_dir: Path) -> int:
+    record = load_record(state_dir)
+    if record is None:
+        if args.json:
+            print(json.dumps({"state_dir": str(state_dir), "running": False, "daemons": []}))
+        else:
+            print(f"no cluster is recorded in {state_dir} (start one with `sparse cluster up`)")
+        return 1
+    health = cluster_status(record)
+    healthy = all(h.healthy for h in health)
+    if args.json:
+        doc = {
+            "state_dir": record.state_dir,
+            "running": any(h.alive for h in health),
+            "healthy": healthy,
+            "storm_version": record.storm_version,
+            "ui_url": record.ui_url,
+            "nimbus": f"{record.host}:{record.nimbus_port}",
+            "daemons": [
+                {
+                    "name": h.name,
+                    "pid": h.pid,
+                    "alive": h.alive,
+                    "ports": h.ports,
+                    "ports_open": h.ports_open,
+                    "answering": h.answering,
+                    "healthy": h.healthy,
+                    "detail": h.detail,
+                    "log": h.log,
+                    "children": h.workers,
+                }
+                for h in health
+            ],
+        }
+        print(json.dumps(doc, indent=2))
+        return 0 if healthy else 1
+    print(f"Storm {record.storm_version} cluster in {record.state_dir}")
+    print(f"{'DAEMON':<14} {'PID':>7}  {'STATE':<9} {'PORTS':<28} DETAIL")
+    for h in health:
+        state = "ok" if h.healthy else ("dead" if not h.alive else "unhealthy")
+        ports = ",".join(str(p) for k, p in h.ports.items() if not k.startswith("slot"))
+        slots = [str(p) for k, p in h.ports.items() if k.startswith("slot")]
+        if slots:
+            ports += f" slots {','.join(slots)}"
+        detail = h.detail
+        if h.workers:
+            detail += f" ({len(h.workers)} child process(es))"
+        print(f"{h.name:<14} {h.pid:>7}  {state:<9} {ports:<28} {detail}")
+    for note in record.notes:
+        print(f"note: {note}")
+    if record.ui_url:
+        print(f"UI: {record.ui_url}")
+    return 0 if healthy else 1
+
+
+def _logs(args: argparse.Namespace, state_dir: Path) -> int:
+    record = load_record(state_dir)
+    log_dir = Path(record.log_dir) if record else state_dir / "logs"
+    if args.daemon is None:
+        files = sorted(p for p in log_dir.rglob("*") if p.is_file()) if log_dir.is_dir() else []
+        if not files:
+            print(f"no logs in {log_dir}")
+            return 1
+        for file in files:
+            print(file)
+        return 0
+    name = args.daemon
+    candidates = [log_dir / f"{name}.log", log_dir / f"{name}.out"]
+    path = next((c for c in candidates if c.is_file()), None)
+    if path is None:
+        known = sorted(
+            {p.stem for p in log_dir.glob("*.log")} | {p.stem for p in log_dir.glob("*.out")}
+        )
+        raise ConfigError(f"no log for {name!r} in {log_dir}; known: {', '.join(known) or 'none'}")
+    lines = path.read_text(errors="replace").splitlines()[-max(args.lines, 0) :]
+    print(f"==> {path} <==")
+    for line in lines:
+        print(line)
+    return 0
