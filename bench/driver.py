@@ -310,15 +310,21 @@ class _Component:
         self._pending: collections.deque[Any] = collections.deque()
         self.deadline_hit = False
         self.t_spawn = time.perf_counter()
-        with open(self.stderr_path, "wb") as err:
-            self.proc = subprocess.Popen(
-                list(command),
-                cwd=cwd,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=err,
-                env=env,
-            )
+        argv = list(command)
+        if os.sep in argv[0]:  # relative to the caller, not to the component's cwd
+            argv[0] = os.path.abspath(argv[0])
+        try:
+            with open(self.stderr_path, "wb") as err:
+                self.proc = subprocess.Popen(
+                    argv,
+                    cwd=cwd,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=err,
+                    env=env,
+                )
+        except OSError as exc:
+            raise DriverError(f"could not start the component {argv}: {exc}") from exc
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.in_fd = self.proc.stdin.fileno()
         self.out_fd = self.proc.stdout.fileno()

@@ -56,6 +56,13 @@ REFERENCE_VENV = BENCH_DIR / "venv-streamparse-5.0.1"
 BOLT_CLASS = "bolts.wordcount.WordCountBolt"
 SPOUT_CLASS = "spouts.words.WordSpout"
 IMPLS = ("stormbridge", "pystorm")
+#: The hand-written reference loop (bench/floor.py), run for JSON only: not a runtime.
+FLOOR = "floor"
+IMPL_NAMES = {
+    "stormbridge": "stormbridge",
+    "pystorm": "pystorm 3.1.4",
+    FLOOR: "floor (bench/floor.py)",
+}
 
 DASH, TIMES = "\u2013", "\u00d7"  # en dash, multiplication sign (markdown output)
 
@@ -178,7 +185,15 @@ CASES = (
 TARGETS = {("bolt", "json"): 5.0, ("spout", "json"): 3.0}
 
 
+def impls_for(case: Case, impls: Sequence[str]) -> tuple[str, ...]:
+    extra = (FLOOR,) if case.serializer == "json" and len(impls) > 1 else ()
+    return (*impls, *extra)
+
+
 def command_for(impl: str, venvs: dict[str, Path], case: Case) -> list[str]:
+    if impl == FLOOR:
+        floor = Path(__file__).resolve().parent / "floor.py"
+        return [str(STORMBRIDGE_VENV / "bin" / "python"), str(floor), case.kind]
     exe = str(venvs[impl] / "bin" / "streamparse_run")
     cls = BOLT_CLASS if case.kind == "bolt" else SPOUT_CLASS
     return [exe, "-s", case.serializer, cls] if case.serializer != "json" else [exe, cls]
@@ -271,9 +286,11 @@ def render(results: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for case_key, per_impl in results["cases"].items():
-        for impl in IMPLS:
+        for impl in (*IMPLS, FLOOR):
             entry = per_impl.get(impl)
-            name = "stormbridge" if impl == "stormbridge" else "pystorm 3.1.4"
+            name = IMPL_NAMES[impl]
+            if impl == FLOOR and entry is None:
+                continue
             if entry is None or "error" in entry:
                 why = entry["error"].splitlines()[0] if entry else "not run"
                 lines.append(f"| {case_key} | {name} | **failed**: {why} | | | | |")
@@ -292,22 +309,25 @@ def render(results: dict[str, Any]) -> str:
         "",
         "### Ratios stormbridge / pystorm",
         "",
-        "| case | CPU (tuples / CPU-s) | wall (tuples / s) | peak RSS | target (CPU) |",
-        "|---|---|---|---|---|",
+        "| case | CPU (tuples / CPU-s) | wall (tuples / s) | peak RSS | target (CPU) "
+        "| floor / pystorm (CPU) |",
+        "|---|---|---|---|---|---|",
     ]
     for case_key, per_impl in results["cases"].items():
         ratio = per_impl.get("ratio")
         target = per_impl.get("target")
         tgt = f"\u2265 {target:g}{TIMES}" if target else DASH
+        floor = per_impl.get("floor_cpu_ratio")
+        floor_s = f"{floor:.1f}{TIMES}" if floor else DASH
         if ratio is None:
-            lines.append(f"| {case_key} | n/a | n/a | n/a | {tgt} |")
+            lines.append(f"| {case_key} | n/a | n/a | n/a | {tgt} | {floor_s} |")
             continue
         met = ""
         if target:
             met = " — **met**" if ratio["cpu"] >= target else " — **not met**"
         lines.append(
             f"| {case_key} | **{ratio['cpu']:.1f}{TIMES}** | {ratio['wall']:.1f}{TIMES} "
-            f"| {ratio['rss']:.2f}{TIMES} | {tgt}{met} |"
+            f"| {ratio['rss']:.2f}{TIMES} | {tgt}{met} | {floor_s} |"
         )
     lines += [
         "",
@@ -336,6 +356,11 @@ def render(results: dict[str, Any]) -> str:
         "Start-up CPU (interpreter, imports, handshake) is reported separately. Peak RSS is "
         "the component's `VmHWM` (`/proc/<pid>/status`) at the end of the measured phase "
         "(not `ru_maxrss`, which on Linux includes the parent's size at fork).",
+        "- **Floor:** `bench/floor.py` is the same word count written straight against the "
+        "pipe (orjson, one read and one write per batch, no framework, no checks), run for "
+        "JSON only. It is not a runtime; it shows how much of the cost per tuple is the pipe, "
+        "the interpreter and the encoding, i.e. roughly the best a Python multilang process "
+        "can do here. *floor / pystorm* is therefore about the largest ratio on offer.",
         "- The runtimes are interleaved (each repetition runs every case under both), so load "
         "changes hit both alike. The driver and the component share the machine: **wall "
         "figures were taken on a shared 2-core machine** where other work was running (see the "
@@ -375,15 +400,21 @@ def write_doc(section: str, start: str, end: str) -> None:
 # --------------------------------------------------------------------------- profile
 
 
-def profile(impl: str, venvs: dict[str, Path], cwd: str, n: int) -> None:
-    out = BENCH_DIR / f"profile-{impl}.prof"
-    case = Case("bolt", "json")
-    exe = venvs[impl] / "bin" / "streamparse_run"
-    cmd = [str(venvs[impl] / "bin" / "python"), "-m", "cProfile", "-o", str(out), str(exe)]
-    cmd += command_for(impl, venvs, case)[1:]
-    run = driver.run_bolt(cmd, cwd, n, serializer="json", timeout=600, env=child_env())
-    driver.check_word_count(run)
-    print(f"{impl}: {run.cpu_seconds * 1e6 / n:.1f} µs CPU/tuple under cProfile; profile in {out}")
+def profile(impl: str, kind: str, venvs: dict[str, Path], cwd: str, n: int) -> None:
+    out = BENCH_DIR / f"profile-{impl}-{kind}.prof"
+    case = Case(kind, "json")
+    wrapper = Path(__file__).resolve().parent / "profile_component.py"
+    cmd = [str(venvs[impl] / "bin" / "python"), str(wrapper), str(out)]
+    cmd += command_for(impl, venvs, case)
+    run: driver.BoltRun | driver.SpoutRun
+    if kind == "bolt":
+        run = driver.run_bolt(cmd, cwd, n, serializer="json", timeout=600, env=child_env())
+        driver.check_word_count(run)
+    else:
+        run = driver.run_spout(cmd, cwd, n, serializer="json", timeout=600, env=child_env())
+        driver.check_word_spout(run)
+    print(f"{impl}: {run.cpu_seconds * 1e6 / n:.1f} us CPU/tuple under cProfile (CPU timer)")
+    print(f"profile in {out}; tottime/cumtime below are CPU seconds of the main thread")
     import pstats
 
     stats = pstats.Stats(str(out))
@@ -403,7 +434,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only", choices=IMPLS, help="run one runtime only (development; no ratios)"
     )
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
-    parser.add_argument("--profile", choices=IMPLS, help="cProfile one JSON bolt run and exit")
+    parser.add_argument("--profile", choices=IMPLS, help="cProfile one JSON run and exit")
+    parser.add_argument(
+        "--profile-kind", choices=("bolt", "spout"), default="bolt", help="with --profile"
+    )
     args = parser.parse_args(argv)
 
     def log(msg: str) -> None:
@@ -424,15 +458,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         resources = os.path.join(tmp, "resources")
         shutil.copytree(ROOT / "src", resources, ignore=shutil.ignore_patterns("__pycache__"))
         if args.profile:
-            profile(args.profile, venvs, resources, args.n_bolt)
+            n = args.n_bolt if args.profile_kind == "bolt" else args.n_spout
+            profile(args.profile, args.profile_kind, venvs, resources, n)
             return 0
 
         impls = (args.only,) if args.only else IMPLS
         raw: dict[str, dict[str, list[dict[str, Any]]]] = {}
         failed: dict[tuple[str, str], str] = {}
         # Correctness first, small N: a runtime that miscounts is not benchmarked.
-        for impl in impls:
-            for case in CASES:
+        for case in CASES:
+            for impl in impls_for(case, impls):
                 key = f"{case.kind} {case.serializer}"
                 try:
                     run_case(impl, case, venvs, resources, 2000, 60)
@@ -443,7 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for case in CASES:
                 key = f"{case.kind} {case.serializer}"
                 n = args.n_bolt if case.kind == "bolt" else args.n_spout
-                for impl in impls if rep % 2 == 0 else tuple(reversed(impls)):
+                order = impls_for(case, impls)
+                for impl in order if rep % 2 == 0 else tuple(reversed(order)):
                     if (key, impl) in failed:
                         continue
                     try:
@@ -465,7 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for case in CASES:
         key = f"{case.kind} {case.serializer}"
         entry: dict[str, Any] = {}
-        for impl in impls:
+        for impl in impls_for(case, impls):
             if (key, impl) in failed:
                 entry[impl] = {"error": failed[(key, impl)]}
             elif raw.get(key, {}).get(impl):
@@ -478,6 +514,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "wall": a["per_wall_second"]["median"] / b["per_wall_second"]["median"],
                 "rss": a["peak_rss_kib"]["median"] / b["peak_rss_kib"]["median"],
             }
+        fl = entry.get(FLOOR, {})
+        if "stats" in fl and "stats" in ps:
+            entry["floor_cpu_ratio"] = (
+                fl["stats"]["per_cpu_second"]["median"] / ps["stats"]["per_cpu_second"]["median"]
+            )
         entry["target"] = TARGETS.get((case.kind, case.serializer))
         cases[key] = entry
 
