@@ -163,7 +163,11 @@ def render_storm_yaml(spec: ClusterSpec, role: str) -> str:
         extra = ["", "# --- extra settings (--conf) ---"]
         extra += [f"{json.dumps(str(k))}: {_yaml(v)}" for k, v in sorted(spec.extra_conf.items())]
         values["extra"] = "\n".join(extra)
-    return string.Template(_TEMPLATE.read_text()).substitute(values)
+    text = string.Template(_TEMPLATE.read_text()).substitute(values)
+    if spec.extra_conf:  # an extra key replaces the template's line instead of duplicating it
+        overridden = {f"{k}:" for k in spec.extra_conf}
+        text = "\n".join(ln for ln in text.split("\n") if ln.split(" ", 1)[0] not in overridden)
+    return text
 
 
 def render_zoo_cfg(spec: ClusterSpec) -> str:

@@ -30,9 +30,11 @@ __all__ = [
     "ClusterRecord",
     "DaemonRecord",
     "default_state_dir",
+    "group_members",
     "load_record",
     "locked",
     "pid_alive",
+    "processes_mentioning",
     "remove_record",
     "save_record",
 ]
@@ -186,17 +188,31 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
-def processes_mentioning(text: str) -> list[int]:
-    """Live pids whose command line contains ``text`` (e.g. the state directory)."""
+def processes_mentioning(path: str) -> list[int]:
+    """Live pids (other than this one) that belong to the cluster in ``path``: their command
+    line mentions ``path`` (daemons and workers carry it in their options), or they are a
+    java/python process working inside ``path/data`` (Python components run in the unpacked
+    topology under a supervisor's storm.local.dir)."""
     found: list[int] = []
     me = os.getpid()
+    root = path.rstrip("/")
+    data = root + "/data"
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == me:
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if text in cmdline and pid_alive(int(entry.name)):
+        cmdline = b" ".join(argv).decode(errors="replace")
+        try:
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            cwd = ""
+        program = os.path.basename(argv[0].decode(errors="replace")) if argv else ""
+        ours = root in cmdline or (
+            (cwd == data or cwd.startswith(data + "/")) and program.startswith(("java", "python"))
+        )
+        if ours and pid_alive(int(entry.name)):
             found.append(int(entry.name))
     return found
