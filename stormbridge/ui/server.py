@@ -274,7 +274,7 @@ class UIRequestHandler(BaseHTTPRequestHandler):
             self._send_error(401, str(exc))
         except StormBridgeError as exc:
             self._send_error(500, str(exc))
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except Exception as exc:  # a server answers every request; logged with its traceback
             log.exception("failed to answer %s", self.path)
             self._send_error(500, f"{type(exc).__name__}: {exc}")
         else:
