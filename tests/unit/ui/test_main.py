@@ -113,3 +113,14 @@ def test_port_in_use_exits_1(nimbus: ScriptedNimbus, capsys: pytest.CaptureFixtu
         code = main(["--nimbus", f"127.0.0.1:{nimbus.port}", "--port", str(port), "--quiet"])
     assert code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_importing_the_package_is_light() -> None:
+    code = (
+        "import sys, stormbridge.ui, stormbridge.ui.api; "
+        "print(sorted(m for m in ('thriftpy2', 'http.server') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=DEADLINE, check=True
+    ).stdout
+    assert out.strip() == "[]"
