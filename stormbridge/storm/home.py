@@ -161,7 +161,11 @@ def find_java(env: Mapping[str, str] | None = None) -> str:
     """The ``java`` to run daemons with (``$JAVA_HOME/bin/java`` or PATH); Java 17+ required."""
     env = os.environ if env is None else env
     java_home = env.get("JAVA_HOME")
-    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+    java = (
+        str(Path(java_home) / "bin" / "java")
+        if java_home
+        else shutil.which("java", path=env.get("PATH"))
+    )
     if not java or not Path(java).exists():
         raise StormHomeError(
             f"Java 17 or newer is needed to run Storm but none was found; {INSTALL_HINT}"
@@ -195,7 +199,7 @@ def _java_major(version_output: str) -> int | None:
 def find_maven(env: Mapping[str, str] | None = None) -> str:
     """The ``mvn`` executable (``$MAVEN`` or PATH)."""
     env = os.environ if env is None else env
-    mvn = env.get("MAVEN") or shutil.which("mvn")
+    mvn = env.get("MAVEN") or shutil.which("mvn", path=env.get("PATH"))
     if not mvn:
         raise StormHomeError(
             f"Maven (mvn) is needed to download Storm from Maven Central but was not found; "
