@@ -279,3 +279,35 @@ def test_bolt_traceback_is_the_last_error(
     assert bolt["lastError"]
     assert sparse(project, "stats", "-n", name, "-c", "boom_bolt", "--timeout", "30") == 0
     assert "ZeroDivisionError: boom from python" in capsys.readouterr().out
+
+
+def test_inactive_activate_deactivate_rebalance(
+    project: Path,
+    storm_cluster: Any,
+    submitted: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    name = "it-lifecycle"
+    submitted.append(name)
+    nimbus, _ = _endpoints(storm_cluster)
+    host, _, port = nimbus.rpartition(":")
+
+    def status() -> str:
+        with NimbusClient(host, int(port), timeout=30) as client:
+            return client.topology_summary(name).status
+
+    assert sparse(project, "submit", "-n", "wordcount", "-N", name, "-i") == 0
+    assert "(INACTIVE)" in capsys.readouterr().out
+    assert status() == "INACTIVE"
+    assert sparse(project, "activate", "-N", name) == 0
+    poll("ACTIVE after activate", lambda: status() == "ACTIVE", deadline=60, interval=1)
+    assert sparse(project, "deactivate", "-N", name) == 0
+    poll("INACTIVE after deactivate", lambda: status() == "INACTIVE", deadline=60, interval=1)
+    assert sparse(project, "rebalance", "-N", name, "-w", "2", "--wait", "0") == 0
+    assert "Rebalancing topology it-lifecycle" in capsys.readouterr().out
+
+    def two_workers() -> bool:
+        with NimbusClient(host, int(port), timeout=30) as client:
+            return client.topology_summary(name).num_workers == 2
+
+    poll("2 workers after rebalance -w 2", two_workers, deadline=180)
