@@ -28,6 +28,7 @@ import collections
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -193,6 +194,10 @@ def _find_javac(java: str | None) -> str:
     )
 
 
+# Log lines that say nothing about a failure (LocalCluster waiting for its threads to stop).
+_NOISE = re.compile(r"ReadClusterState - (It has taken|Waiting for)|AdvancedFSOps - Deleting path")
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -220,6 +225,8 @@ class _State:
     port: int | None = None
     failure: str | None = None
     stopped: bool = False
+    #: Storm itself ended the JVM (System.exit, e.g. after a worker died).
+    exiting: bool = False
     ready: threading.Event = field(default_factory=threading.Event)
     #: Set when stopping starts: the shutdown noise stays in the log file only.
     quiet: threading.Event = field(default_factory=threading.Event)
@@ -291,6 +298,11 @@ class LocalStorm:
             raise ClusterError("the local Storm is not running")
         return self._state.port
 
+    @property
+    def exited_by_itself(self) -> bool:
+        """Whether Storm ended the JVM on its own (a dead worker calls System.exit)."""
+        return self._state.exiting
+
     def poll(self) -> int | None:
         """The JVM's exit code, or None while it runs."""
         return None if self._proc is None else self._proc.poll()
@@ -298,7 +310,8 @@ class LocalStorm:
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the JVM's log file and stderr, for error messages."""
         parts = []
-        log = _tail(self.log_file, lines)
+        log = [line for line in _tail(self.log_file, 4 * lines) if not _NOISE.search(line)]
+        log = log[-lines:]
         if log:
             parts.append(f"last lines of {self.log_file}:\n" + "\n".join(log))
         err = [line for line in _tail(self.stderr_file, lines) if line.strip()]
@@ -420,6 +433,8 @@ class LocalStorm:
             state.failure = text[len("FAILED") :].strip()
         elif text.startswith("STOPPED"):
             state.stopped = True
+        elif text.startswith("EXITING"):
+            state.exiting = True
 
     def _reader_join(self, timeout: float = 5.0) -> None:
         if self._reader is not None:
@@ -581,10 +596,15 @@ def _run_until(storm: LocalStorm, seconds: float) -> str:
     while True:
         code = storm.poll()
         if code is not None:
-            raise ClusterError(
-                f"Storm local mode stopped unexpectedly (JVM exit code {code}; code 11 means "
-                "a spout's Python process died or stopped answering)\n" + storm.log_tail()
-            )
+            storm.stop()  # collect the last output lines before explaining
+            if storm.exited_by_itself:
+                why = (
+                    "Storm ended local mode itself because its worker died: a Python component "
+                    "raised or exited (its traceback, if any, is above)"
+                )
+            else:
+                why = f"the local Storm JVM exited unexpectedly (exit code {code})"
+            raise ClusterError(f"{why}; full log: {storm.log_file}\n{storm.log_tail(15)}")
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:

@@ -11,7 +11,9 @@
  *     free port), and one supervisor (in-process workers);
  *   - prints exactly one line "STORMBRIDGE-LOCAL READY port=<nimbus thrift port>" on stdout;
  *   - stops (LocalCluster.close(): workers, shell subprocesses, Nimbus, ZooKeeper) on stdin EOF
- *     or on SIGTERM/SIGINT, prints "STORMBRIDGE-LOCAL STOPPED" and exits 0.
+ *     or on SIGTERM/SIGINT, prints "STORMBRIDGE-LOCAL STOPPED" and exits 0 (stdin EOF) or 1;
+ *   - when the JVM exits for another reason (Storm calls System.exit when a worker dies, e.g.
+ *     after a Python spout died), prints "STORMBRIDGE-LOCAL EXITING" first.
  * Any startup failure prints "STORMBRIDGE-LOCAL FAILED <reason>" and exits 1.
  */
 package stormbridge.local;
@@ -30,6 +32,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.storm.LocalCluster;
 import org.apache.storm.security.auth.SimpleTransportPlugin;
@@ -117,7 +120,12 @@ public final class LocalRunner {
 
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean asked = new AtomicBoolean(false);
         Thread hook = new Thread(() -> {
+            if (!asked.get()) {
+                System.out.println(PREFIX + "EXITING");
+                System.out.flush();
+            }
             stop.countDown();
             try {
                 stopped.await(60, TimeUnit.SECONDS);
@@ -165,13 +173,14 @@ public final class LocalRunner {
             } catch (IOException e) {
                 // treat a broken stdin like EOF
             }
+            asked.set(true);
             stop.countDown();
         }, "stormbridge-stdin");
         stdinWatch.setDaemon(true);
         stdinWatch.start();
 
         stop.await();
-        int code = 0;
+        int code = asked.get() ? 0 : 1;
         try {
             cluster.close();
         } catch (Throwable e) {
