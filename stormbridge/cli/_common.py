@@ -257,18 +257,13 @@ def topology_name(args: argparse.Namespace, project: Project) -> str:
     return topology_file(project, None).stem
 
 
-#: Seconds a single Nimbus call (not the connect) may take at least: uploads and submits of
-#: big topologies on a loaded Nimbus are slower than a connect.
-MIN_CALL_TIMEOUT = 30.0
-
-
 def connect_nimbus(env: EnvConfig, timeout: float = DEFAULT_TIMEOUT) -> NimbusClient:
     """A client connected to the leader Nimbus of ``env`` (seeds from ``nimbus`` or
-    ``$STREAMPARSE_NIMBUS``). Connecting gives up after ``timeout`` seconds per seed."""
+    ``$STREAMPARSE_NIMBUS``). Connecting, and every call, gives up after ``timeout`` seconds."""
     from ..thrift.nimbus import connect_leader  # thriftpy2 only when talking to Nimbus
 
     seeds = [(seed.host, seed.port) for seed in env.require_nimbus()]
-    return connect_leader(seeds, timeout=max(timeout, MIN_CALL_TIMEOUT), connect_timeout=timeout)
+    return connect_leader(seeds, timeout=timeout, connect_timeout=timeout)
 
 
 def human_size(n: int) -> str:

@@ -270,3 +270,19 @@ def test_jar_merges_extra_jars_and_reads_project_clj(
         assert zf.read("com/example/Thing.class") == b"\xca\xfe\xba\xbe"
     assert sparse("jar", "--config", str(config), "--extra-jar", str(tmp_path / "no.jar")) == 1
     assert "--extra-jar" in capsys.readouterr().err
+
+
+def test_silent_nimbus_times_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A server that accepts connections but never answers: the call gives up after
+    --timeout, not later."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        config = make_wordcount(tmp_path / "wc", f"127.0.0.1:{port}")
+        started = time.monotonic()
+        assert sparse("list", "--config", str(config), "--timeout", "1.5") == 1
+        elapsed = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert f"Nimbus at 127.0.0.1:{port} did not answer" in err and "is the cluster up?" in err
+    assert elapsed < 20
