@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from .home import LOOPBACK_PLUGIN
 from .state import default_state_dir
 
 __all__ = ["ClusterSpec", "Heaps", "Ports", "render_storm_yaml", "render_zoo_cfg"]
@@ -72,6 +73,9 @@ class ClusterSpec:
     extra_conf: Mapping[str, Any] = field(default_factory=dict)
     #: Extra environment for the daemons (and so for workers and Python components).
     env: Mapping[str, str] = field(default_factory=dict)
+    #: Bind Nimbus's and the supervisors' Thrift servers to ``host`` with stormbridge's
+    #: transport plugin (its jar must be in the Storm home's extlib/); None: when available.
+    loopback_thrift: bool | None = None
 
     @property
     def conf_dir(self) -> Path:
@@ -159,10 +163,19 @@ def render_storm_yaml(spec: ClusterSpec, role: str) -> str:
         "sample_rate": _yaml(float(spec.sample_rate)),
         "extra": "",
     }
+    extra: list[str] = []
+    if spec.loopback_thrift:
+        extra += [
+            "",
+            "# --- Thrift servers on one address (Storm's own transport binds every interface) ---",
+            f"nimbus.thrift.transport: {_yaml(LOOPBACK_PLUGIN)}",
+            f"supervisor.thrift.transport: {_yaml(LOOPBACK_PLUGIN)}",
+            f"stormbridge.thrift.bind.host: {_yaml(spec.host)}",
+        ]
     if spec.extra_conf:
-        extra = ["", "# --- extra settings (--conf) ---"]
+        extra += ["", "# --- extra settings (--conf) ---"]
         extra += [f"{json.dumps(str(k))}: {_yaml(v)}" for k, v in sorted(spec.extra_conf.items())]
-        values["extra"] = "\n".join(extra)
+    values["extra"] = "\n".join(extra)
     text = string.Template(_TEMPLATE.read_text()).substitute(values)
     if spec.extra_conf:  # an extra key replaces the template's line instead of duplicating it
         overridden = {f"{k}:" for k in spec.extra_conf}

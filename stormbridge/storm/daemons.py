@@ -12,6 +12,7 @@ deadline, then sweeps any process still mentioning the state directory.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import os
 import shutil
@@ -319,6 +320,13 @@ def start_cluster(
     home.check()
     java = find_java()
     spec.validate()
+    if spec.loopback_thrift is None:
+        spec = dataclasses.replace(spec, loopback_thrift=home.loopback_plugin)
+    elif spec.loopback_thrift and not home.loopback_plugin:
+        raise ClusterError(
+            f"the Storm home {home.path} has no stormbridge loopback transport in extlib/; "
+            "run `sparse cluster provision` (needs javac) or start without it"
+        )
     with locked(spec.state_dir):
         existing = load_record(spec.state_dir)
         if existing is not None:
@@ -351,6 +359,12 @@ def start_cluster(
             started_at=time.time(),
             notes=notes,
         )
+        if not spec.loopback_thrift:
+            notes.append(
+                "nimbus, supervisors: Thrift listens on every interface (stormbridge's loopback "
+                "transport is not installed in this Storm home)"
+            )
+        notes.append("workers: Storm's netty transport listens on every interface (no setting)")
         for note in notes:
             say(note)
         env = _daemon_env(java, spec)

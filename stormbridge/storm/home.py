@@ -31,6 +31,7 @@ from . import DEFAULT_STORM_VERSION
 __all__ = [
     "DEPENDENCY_PLUGIN",
     "INSTALL_HINT",
+    "LOOPBACK_PLUGIN",
     "StormHome",
     "default_cache_root",
     "find_java",
@@ -54,6 +55,11 @@ MAVEN_TIMEOUT_SECS = 1800
 Progress = Callable[[str], None]
 
 _TEMPLATES = Path(__file__).with_name("templates")
+_LOOPBACK_SOURCE = Path(__file__).with_name("java") / "LoopbackTransportPlugin.java"
+#: Our Thrift transport plugin that binds Nimbus and supervisors to one address (extlib/ is on
+#: the classpath of daemons and workers alike).
+LOOPBACK_JAR = "stormbridge-loopback-transport.jar"
+LOOPBACK_PLUGIN = "stormbridge.LoopbackTransportPlugin"
 _COMPLETE = ".complete"
 
 # Dependencies a Storm home does not need and that cannot be resolved or that clash:
@@ -120,6 +126,11 @@ class StormHome:
     @property
     def log4j2_dir(self) -> Path:
         return self.path / "log4j2"
+
+    @property
+    def loopback_plugin(self) -> bool:
+        """Whether our loopback-binding Thrift transport is installed (``extlib/``)."""
+        return (self.path / "extlib" / LOOPBACK_JAR).is_file()
 
     @property
     def has_webapp(self) -> bool:
@@ -368,6 +379,53 @@ def _extract_public(home: Path, version: str) -> None:
     partial.rename(home / "public")
 
 
+def _build_loopback_plugin(home: Path, java: str, log: Path) -> str | None:
+    """Compile LoopbackTransportPlugin.java against lib-worker/ into extlib/; return None on
+    success or why it failed (then Nimbus and supervisors listen on every interface)."""
+    javac = Path(java).resolve().parent / "javac"
+    if not javac.exists():
+        found = shutil.which("javac")
+        if not found:
+            return "javac not found (install a JDK: openjdk-17-jdk-headless)"
+        javac = Path(found)
+    with tempfile.TemporaryDirectory(prefix="stormbridge-javac-") as tmp:
+        cmd = [
+            str(javac), "--release", "17", "-nowarn",
+            "-cp", str(home / "lib-worker" / "*"), "-d", tmp, str(_LOOPBACK_SOURCE),
+        ]  # fmt: skip
+        try:
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=300, check=False,
+                stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"javac failed: {exc}"
+        with log.open("a") as out:
+            out.write(f"\n$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+        if proc.returncode != 0:
+            return f"javac failed: {(proc.stderr or proc.stdout).strip()[:300]}"
+        (home / "extlib").mkdir(parents=True, exist_ok=True)
+        partial = home / "extlib" / f"{LOOPBACK_JAR}.partial"
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\n\r\n")
+            for cls in sorted(Path(tmp).rglob("*.class")):
+                zf.write(cls, cls.relative_to(tmp).as_posix())
+        partial.replace(home / "extlib" / LOOPBACK_JAR)
+    return None
+
+
+def _ensure_loopback_plugin(home: Path, env: Mapping[str, str], say: Progress) -> None:
+    marker = home / ".step-loopback"
+    if marker.exists():
+        return
+    say("  extlib/: stormbridge's loopback Thrift transport (javac)")
+    error = _build_loopback_plugin(home, find_java(env), home / "provision.log")
+    if error is None:
+        marker.write_text("{}")
+    else:
+        say(f"  extlib/: {error}; Nimbus and supervisors will listen on every interface")
+
+
 def _write_files(home: Path) -> None:
     """Our own conf/, log4j2/ and the empty extension directories."""
     for sub in ("extlib", "extlib-daemon", "conf", "log4j2"):
@@ -398,6 +456,7 @@ def provision(
     version = version or storm_version(env)
     home = (cache_root or default_cache_root(env)) / f"storm-{version}"
     if (home / _COMPLETE).exists():
+        _ensure_loopback_plugin(home, env, say)  # homes provisioned before it existed
         say(f"Storm {version} is already provisioned at {home}")
         result = StormHome(path=home, version=version)
         result.check()
@@ -438,6 +497,7 @@ def provision(
         (home / ".step-public").write_text("{}")
     say("  conf/, log4j2/, extlib/, extlib-daemon/")
     _write_files(home)
+    _ensure_loopback_plugin(home, env, say)
     result = StormHome(path=home, version=version)
     result.check()
     (home / _COMPLETE).write_text(

@@ -104,8 +104,9 @@ def test_up_status_second_up_down(
     leaders = [n for n in UIClient(record.ui_url).nimbus_summary() if n.is_leader]
     assert len(leaders) == 1
 
-    # ZooKeeper listens on loopback only
-    assert _listens_on_loopback_only(2181 + offset)
+    # ZooKeeper, Nimbus, the supervisor's Thrift server and the UI listen on loopback only
+    for port in (2181, 6627, 6628, 8080):
+        assert _listens_on_loopback_only(port + offset), port
 
     # a second `up` refuses, naming the state dir and `sparse cluster down`
     assert main([*up]) == 1
