@@ -95,12 +95,13 @@ def run(args: argparse.Namespace) -> int:
         if not jar.is_file():
             raise JarError(f"--local_jar_path {jar} is not a file: build one with `sparse jar`")
         jar_size = jar.stat().st_size
+        print(f"Using {jar} ({_common.human_size(jar_size)})")
     else:
         info = build_topology_jar(
             ctx.project, ctx.env, topology_cls, name, extra_jars=args.extra_jars
         )
         jar, jar_size = info.path, info.size
-    print(f"Built {jar} ({_common.human_size(jar_size)})")
+        print(f"Built {jar} ({_common.human_size(jar_size)})")
 
     with _common.connect_nimbus(ctx.env, args.timeout) as nimbus:
         existing = _find(nimbus, name)
