@@ -286,3 +286,17 @@ def test_silent_nimbus_times_out(tmp_path: Path, capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err
     assert f"Nimbus at 127.0.0.1:{port} did not answer" in err and "is the cluster up?" in err
     assert elapsed < 20
+
+
+def test_virtualenv_python_goes_into_the_boot_scripts(
+    tmp_path: Path, nimbus: FakeNimbus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    host, port = nimbus.address
+    config = make_wordcount(tmp_path / "wc", f"{host}:{port}", virtualenv_root="/data/venvs")
+    assert sparse("submit", "--config", str(config), "-N", "wc-venv") == 0
+    topo = nimbus.topologies["wc-venv"]
+    script = topo.topology.bolts["count_bolt"].bolt_object.shell.script
+    with zipfile.ZipFile(config.parent / "_build" / "wc-venv.jar") as zf:
+        boot = zf.read(f"resources/{script}")
+    assert b"VIRTUALENV_PYTHON = '/data/venvs/wc-venv/bin/python'" in boot
+    assert not any(k.startswith(("virtualenv", "use_virtualenv")) for k in topo.conf)
