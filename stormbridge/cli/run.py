@@ -106,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
     topology_cls = load_topology(project, args.name)
     name = validate_topology_name(_common.topology_name(args, project))
     conf = _topology_conf(args, env, getattr(topology_cls, "config", None))
+    if (args.workers or 1) > 1 or (args.ackers or 0) > 1:
+        _status("local mode runs 1 worker with at most 1 acker: -w/-a above 1 are ignored")
     serializer = project.config.serializer_for(env) if env else project.config.serializer
     check_serializer(serializer, conf)
     topology = compile_for_env(topology_cls, env, python=args.python)

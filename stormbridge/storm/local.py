@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from ..errors import ClusterError, NimbusError, StormBridgeError, StormHomeError
 from .home import StormHome, default_cache_root, find_java
@@ -109,10 +109,8 @@ def render_log4j2(log_file: Path, component_ids: Iterable[str]) -> str:
             "    </Logger>"
         )
     template = LOG4J2_TEMPLATE.read_text(encoding="utf-8")
-    # quoteattr adds the quotes; the template already has them around @LOG_FILE@.
-    return template.replace("@LOG_FILE@", quoteattr(str(log_file))[1:-1]).replace(
-        "@COMPONENT_LOGGERS@", "\n".join(loggers)
-    )
+    attr = escape(str(log_file), {'"': "&quot;"})  # the template has the quotes
+    return template.replace("@LOG_FILE@", attr).replace("@COMPONENT_LOGGERS@", "\n".join(loggers))
 
 
 def compile_runner(
@@ -588,6 +586,24 @@ def run_topology(
             shutil.rmtree(run_dir, ignore_errors=True)
         elif own_dir and failed:
             status(f"kept the run's files for inspection in {run_dir}")
+
+
+def _wait_for_supervisor(nimbus: Any, storm: LocalStorm, deadline: float = 60.0) -> None:
+    """Wait until Nimbus answers over Thrift and lists the supervisor."""
+    end = time.monotonic() + deadline
+    problem = "no supervisor registered"
+    while True:
+        try:
+            if nimbus.cluster_summary().supervisors:
+                return
+        except NimbusError as exc:
+            problem = str(exc)
+        if storm.poll() is not None or time.monotonic() > end:
+            raise ClusterError(
+                f"the local Nimbus was not ready within {deadline:g} s ({problem})\n"
+                + storm.log_tail()
+            )
+        time.sleep(0.25)
 
 
 def _run_until(storm: LocalStorm, seconds: float) -> str:

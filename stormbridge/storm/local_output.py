@@ -129,6 +129,7 @@ class TerminalPresenter:
 
     def feed(self, line: str) -> list[str]:
         """The terminal lines for one line of JVM stdout (often none or one)."""
+        line = line.rstrip("\r\n")
         event = parse_event(line)
         if event is None:
             return [] if is_java_frame(line) or not line.strip() else [line]
