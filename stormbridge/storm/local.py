@@ -70,7 +70,7 @@ READY_PREFIX = "STORMBRIDGE-LOCAL "
 LOCAL_CONF_DEFAULTS: Mapping[str, Any] = {"topology.max.spout.pending": 1000}
 
 #: Seconds to wait for the JVM to print its readiness line (JVM start + ZooKeeper + Nimbus).
-DEFAULT_STARTUP_TIMEOUT = 120.0
+DEFAULT_STARTUP_TIMEOUT = 180.0
 #: Seconds ``LocalCluster.close()`` may take before we send SIGTERM, then SIGKILL.
 DEFAULT_STOP_TIMEOUT = 45.0
 
@@ -389,16 +389,23 @@ class LocalStorm:
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while not self._state.ready.wait(0.2):
-            code = self.poll()
-            if code is not None:
-                self._reader_join()
-                reason = self._state.failure or f"the JVM exited with code {code}"
-                raise ClusterError(f"Storm local mode did not start: {reason}\n{self.log_tail()}")
+            if self.poll() is not None:
+                break
             if time.monotonic() > deadline:
                 raise ClusterError(
                     f"Storm local mode did not become ready within {self.startup_timeout:g} s\n"
                     f"{self.log_tail()}"
                 )
+        if self._state.port is not None:
+            return
+        # The JVM ended (or closed its stdout) before it was ready.
+        code = _wait(self._proc, 10.0) if self._proc is not None else None
+        self._reader_join()
+        reasons = [self._state.failure or f"the JVM exited with code {code}"]
+        reasons.extend(self._presenter.last_error)
+        raise ClusterError(
+            "Storm local mode did not start: " + "\n".join(reasons) + "\n" + self.log_tail()
+        )
 
     def _read_stdout(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
@@ -588,7 +595,7 @@ def run_topology(
             status(f"kept the run's files for inspection in {run_dir}")
 
 
-def _wait_for_supervisor(nimbus: Any, storm: LocalStorm, deadline: float = 60.0) -> None:
+def _wait_for_supervisor(nimbus: Any, storm: LocalStorm, deadline: float = 120.0) -> None:
     """Wait until Nimbus answers over Thrift and lists the supervisor."""
     end = time.monotonic() + deadline
     problem = "no supervisor registered"

@@ -126,6 +126,8 @@ class TerminalPresenter:
         self._seen: set[str] = set()
         self._suppressed = 0
         self._last_note = clock()
+        #: The first lines of the last ERROR seen (for error messages).
+        self.last_error: list[str] = []
 
     def feed(self, line: str) -> list[str]:
         """The terminal lines for one line of JVM stdout (often none or one)."""
@@ -134,6 +136,8 @@ class TerminalPresenter:
         if event is None:
             return [] if is_java_frame(line) or not line.strip() else [line]
         out: list[str] = []
+        if event.level in ("ERROR", "FATAL") and event.logger not in self.component_ids:
+            self.last_error = format_event(event)[:6]
         if event.level in ("WARN", "ERROR", "FATAL") and event.logger not in self.component_ids:
             key = _key(event)
             if key in self._seen:

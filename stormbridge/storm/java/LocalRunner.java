@@ -121,7 +121,15 @@ public final class LocalRunner {
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean asked = new AtomicBoolean(false);
+        AtomicBoolean built = new AtomicBoolean(false);
         Thread hook = new Thread(() -> {
+            if (!built.get()) {
+                // Storm gave up while starting (e.g. the Nimbus port is taken) and called
+                // System.exit: nothing to close.
+                System.out.println(PREFIX + "FAILED Storm exited while starting (see the log)");
+                System.out.flush();
+                return;
+            }
             if (!asked.get()) {
                 System.out.println(PREFIX + "EXITING");
                 System.out.flush();
@@ -161,6 +169,7 @@ public final class LocalRunner {
             Runtime.getRuntime().halt(1);
             return;
         }
+        built.set(true);
         System.out.println(PREFIX + "READY port=" + cluster.getThriftServerPort());
         System.out.flush();
 
