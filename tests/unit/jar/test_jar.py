@@ -360,3 +360,26 @@ def test_the_jdk_reads_the_jar(tmp_path: Path) -> None:
         ["jar", "tf", str(info.path)], capture_output=True, text=True, timeout=120, check=True
     ).stdout.split()
     assert listed == _names(info.path)
+
+
+def test_a_failed_build_leaves_the_previous_jar_untouched(tmp_path: Path) -> None:
+    project = _make_project(tmp_path)
+    out = tmp_path / "out" / "topo.jar"
+    good = build_jar(project, out, class_paths=WORDCOUNT_CLASSES, include_runtime=False)
+    before = out.read_bytes()
+    broken = _write_jar(tmp_path / "broken.jar", {"com/x/A.class": b"A" * 1000})
+    raw = bytearray(broken.read_bytes())
+    offset = raw.index(b"A" * 100)  # stored data: corrupt it so the CRC check fails on read
+    raw[offset : offset + 10] = b"B" * 10
+    broken.write_bytes(bytes(raw))
+    with pytest.raises(JarError, match=r"cannot read com/x/A.class from .*broken.jar"):
+        build_jar(
+            project,
+            out,
+            class_paths=WORDCOUNT_CLASSES,
+            include_runtime=False,
+            extra_jars=[broken],
+        )
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["topo.jar"]
+    assert good.sha256 == hashlib.sha256(before).hexdigest()
