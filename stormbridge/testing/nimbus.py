@@ -54,6 +54,10 @@ class FakeTopology:
     #: monotonic time after which a killed topology disappears
     remove_at: float | None = None
     rebalances: list[Any] = field(default_factory=list)
+    #: component id -> Thrift ``ExecutorStats`` reported for each of its executors
+    stats: dict[str, Any] = field(default_factory=dict)
+    #: component id -> Thrift ``ErrorInfo`` list reported by ``getTopologyInfo*``
+    errors: dict[str, list[Any]] = field(default_factory=dict)
 
 
 class _Handler:
@@ -227,17 +231,23 @@ class _Handler:
         return [self._summary(t) for t in self.fake.topologies.values()]
 
     def getTopologySummaryByName(self, name: str) -> Any:
-        self.fake._expire()
-        topo = self.fake.topologies.get(name)
-        if topo is None:
-            raise self.t.NotAliveException(msg=f"No topology named {name}")
-        return self._summary(topo)
+        return self._summary(self._by_name(name))
 
-    def getTopologyInfoByName(self, name: str) -> Any:
+    def _by_name(self, name: str) -> FakeTopology:
         self.fake._expire()
         topo = self.fake.topologies.get(name)
         if topo is None:
             raise self.t.NotAliveException(msg=f"No topology named {name}")
+        return topo
+
+    def _by_id(self, topology_id: str) -> FakeTopology:
+        self.fake._expire()
+        for topo in self.fake.topologies.values():
+            if topo.id == topology_id:
+                return topo
+        raise self.t.NotAliveException(msg=f"{topology_id} is not alive")
+
+    def _info(self, topo: FakeTopology, options: Any = None) -> Any:
         executors = []
         task = 1
         for cid, count in sorted(topo.num_executors.items()):
@@ -249,17 +259,49 @@ class _Handler:
                         host="127.0.0.1",
                         port=6700,
                         uptime_secs=1,
+                        stats=topo.stats.get(cid),
                     )
                 )
                 task += 1
+        errors = {cid: list(errs) for cid, errs in topo.errors.items()}
+        choice = getattr(options, "num_err_choice", None)
+        if choice == self.t.NumErrorsChoice.NONE:
+            errors = {}
+        elif choice == self.t.NumErrorsChoice.ONE:
+            errors = {cid: errs[-1:] for cid, errs in errors.items()}
         return self.t.TopologyInfo(
             id=topo.id,
             name=topo.name,
             uptime_secs=1,
             executors=executors,
             status=topo.status,
-            errors={},
+            errors=errors,
         )
+
+    def getTopologySummary(self, topology_id: str) -> Any:
+        return self._summary(self._by_id(topology_id))
+
+    def getTopologyInfoByName(self, name: str) -> Any:
+        return self._info(self._by_name(name))
+
+    def getTopologyInfoByNameWithOpts(self, name: str, options: Any) -> Any:
+        return self._info(self._by_name(name), options)
+
+    def getTopologyInfo(self, topology_id: str) -> Any:
+        return self._info(self._by_id(topology_id))
+
+    def getTopologyInfoWithOpts(self, topology_id: str, options: Any) -> Any:
+        return self._info(self._by_id(topology_id), options)
+
+    def getTopologyConf(self, topology_id: str) -> str:
+        return json.dumps(self._by_id(topology_id).conf)
+
+    def getTopology(self, topology_id: str) -> Any:
+        """The submitted topology (a real Nimbus adds system components such as __acker)."""
+        return self._by_id(topology_id).topology
+
+    def getUserTopology(self, topology_id: str) -> Any:
+        return self._by_id(topology_id).topology
 
 
 class FakeNimbus:

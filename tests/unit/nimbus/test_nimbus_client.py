@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -424,3 +425,47 @@ def test_parse_address_errors(text: str) -> None:
 def test_address_str() -> None:
     assert str(NimbusAddress("::1", 1)) == "[::1]:1"
     assert str(NimbusAddress("h", 2)) == "h:2"
+
+
+def test_executor_stats_and_errors_reach_topology_details(
+    nimbus: FakeNimbus, client: NimbusClient, tmp_path: Path
+) -> None:
+    t = storm_thrift()
+    submit(client, tmp_path)
+    stream = t.GlobalStreamId("word_spout", "default")
+    nimbus.topologies["wordcount"].stats = {
+        "count_bolt": t.ExecutorStats(
+            emitted={":all-time": {"default": 40, "__metrics": 2}, "600": {"default": 7}},
+            transferred={":all-time": {"default": 40}},
+            specific=t.SpecificStats(
+                bolt=t.BoltStats(
+                    acked={":all-time": {stream: 30}},
+                    failed={":all-time": {stream: 1}},
+                    process_ms_avg={":all-time": {stream: 0.5}},
+                    executed={":all-time": {stream: 31}},
+                    execute_ms_avg={":all-time": {stream: 0.4}},
+                )
+            ),
+            rate=1.0,
+        )
+    }
+    nimbus.topologies["wordcount"].errors = {
+        "count_bolt": [t.ErrorInfo(error="java.lang.RuntimeException: boom", error_time_secs=5)]
+    }
+    info = client.topology_info("wordcount")
+    bolts = [e for e in info.executors if e.component_id == "count_bolt"]
+    assert len(bolts) == 2
+    assert (bolts[0].emitted, bolts[0].transferred, bolts[0].acked) == (42, 40, 30)
+    assert (bolts[0].failed, bolts[0].executed) == (1, 31)
+    spout = next(e for e in info.executors if e.component_id == "word_spout")
+    assert (spout.emitted, spout.acked) == (0, 0)
+    assert info.errors["count_bolt"][0].error == "java.lang.RuntimeException: boom"
+    # the by-id calls other tools use
+    topo_id = info.id
+    assert json.loads(client._call("getTopologyConf", topo_id)) == {"topology.workers": 2}
+    assert client._call("getUserTopology", topo_id) == wordcount_topology()
+    assert client._call("getTopologySummary", topo_id).name == "wordcount"
+    none = t.GetInfoOptions(num_err_choice=t.NumErrorsChoice.NONE)
+    assert client._call("getTopologyInfoWithOpts", topo_id, none).errors == {}
+    with pytest.raises(NotAliveError):
+        client._call("getTopologyConf", "nope-1-1")
