@@ -92,6 +92,17 @@ def _wait_for(predicate: Any, deadline: float, what: str) -> None:
         time.sleep(0.5)
 
 
+def test_seed_by_another_name_is_redirected_to_the_advertised_leader(nimbus_port: int) -> None:
+    # Runs first, so it does not depend on the local-mode JVM outliving a topology kill (once,
+    # on a loaded machine, this test saw "connection refused" after the kill test; not
+    # reproduced since).
+    # Nimbus advertises itself as storm.local.hostname (127.0.0.1); asked through "localhost",
+    # the client follows getLeader to that address.
+    with connect_leader([f"localhost:{nimbus_port}"], wait=60) as nimbus:
+        assert (nimbus.address.host, nimbus.address.port) == ("127.0.0.1", nimbus_port)
+        assert nimbus.leader().is_leader
+
+
 def test_every_client_call_against_real_nimbus(nimbus_port: int, tmp_path: Path) -> None:
     with connect_leader([f"127.0.0.1:{nimbus_port}"], wait=60, timeout=60) as nimbus:
         leader = nimbus.leader()
@@ -140,11 +151,3 @@ def test_every_client_call_against_real_nimbus(nimbus_port: int, tmp_path: Path)
             nimbus.kill("it-nimbus")
         with pytest.raises(NotAliveError):
             nimbus.topology_info("it-nimbus")
-
-
-def test_seed_by_another_name_is_redirected_to_the_advertised_leader(nimbus_port: int) -> None:
-    # Nimbus advertises itself as storm.local.hostname (127.0.0.1); asked through "localhost",
-    # the client follows getLeader to that address.
-    with connect_leader([f"localhost:{nimbus_port}"], wait=60) as nimbus:
-        assert (nimbus.address.host, nimbus.address.port) == ("127.0.0.1", nimbus_port)
-        assert nimbus.leader().is_leader
