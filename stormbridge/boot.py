@@ -62,7 +62,9 @@ if VIRTUALENV_PYTHON and os.path.exists(VIRTUALENV_PYTHON):
     if os.path.realpath(sys.prefix) != _venv:
         os.execv(VIRTUALENV_PYTHON, [VIRTUALENV_PYTHON, os.path.abspath(__file__)])
 
-sys.path[0:1] = [os.getcwd()]
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
+sys.path.insert(0, os.getcwd())
 from stormbridge.run import main  # noqa: E402
 
 sys.exit(main(["--serializer", SERIALIZER, CLASS_PATH]))
