@@ -10,9 +10,8 @@ import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
 
-from ..errors import ClusterError, NimbusUnreachableError
+from ..errors import ClusterError, NimbusError, NimbusUnreachableError
 
 __all__ = ["NimbusView", "http_answers", "nimbus_view", "tcp_open", "zookeeper_answers"]
 
@@ -65,43 +64,26 @@ class NimbusView:
 
 
 def nimbus_view(host: str, port: int, timeout: float = 5.0) -> NimbusView:
-    """Ask Nimbus over Thrift for its leader and registered supervisors."""
-    from thriftpy2.protocol import TBinaryProtocolFactory
-    from thriftpy2.rpc import make_client
-    from thriftpy2.thrift import TException
-    from thriftpy2.transport import TFramedTransportFactory
+    """Ask Nimbus over Thrift (``getClusterInfo``) for its leader and registered supervisors.
 
-    from ..thrift import storm_thrift
+    Raises :class:`NimbusUnreachableError` while Nimbus does not answer; any other Nimbus error
+    (e.g. not ready yet) is reported the same way, since to a readiness poll it means "not yet".
+    """
+    from ..thrift.nimbus import NimbusClient
 
     try:
-        client: Any = make_client(
-            storm_thrift().Nimbus,
-            host,
-            port,
-            proto_factory=TBinaryProtocolFactory(),
-            trans_factory=TFramedTransportFactory(),
-            timeout=int(timeout * 1000),
-        )
-    except (OSError, TException) as exc:
-        raise NimbusUnreachableError(f"Nimbus at {host}:{port} does not answer: {exc}") from exc
-    try:
-        info = client.getClusterInfo()
-    except (OSError, TException) as exc:
-        raise NimbusUnreachableError(
-            f"Nimbus at {host}:{port} failed getClusterInfo: {exc}"
-        ) from exc
-    finally:
-        client.close()
-    leader = next((f"{n.host}:{n.port}" for n in info.nimbuses or [] if n.isLeader), None)
-    sups = info.supervisors or []
-    slots = 0
-    for sup in sups:
-        slots += int(sup.num_workers or 0)
+        with NimbusClient(host, port, timeout=timeout, connect_timeout=timeout) as client:
+            info = client.cluster_summary()
+    except NimbusUnreachableError:
+        raise
+    except NimbusError as exc:
+        raise NimbusUnreachableError(f"Nimbus at {host}:{port} is not ready: {exc}") from exc
+    leader = info.leader
     return NimbusView(
-        leader=leader,
-        supervisors=len(sups),
-        slots_total=slots,
-        topologies=len(info.topologies or []),
+        leader=f"{leader.host}:{leader.port}" if leader else None,
+        supervisors=len(info.supervisors),
+        slots_total=sum(s.num_workers for s in info.supervisors),
+        topologies=len(info.topologies),
     )
 
 

@@ -89,14 +89,13 @@ def _storm_home() -> StormHome:
         return provision(progress=lambda msg: print(f"[storm_cluster] {msg}"))
 
 
-def _free_spec(base: Path) -> ClusterSpec:
-    """A spec whose ports are all free, trying a few offsets."""
-    first = int(os.environ.get("STORMBRIDGE_TEST_PORT_OFFSET", "20000"))
+def _free_spec(base: Path, first: int) -> ClusterSpec:
+    """A spec whose ports are all free, trying a few offsets from ``first``."""
     errors: list[str] = []
     for offset in range(first, first + 3000, 300):
         spec = ClusterSpec(
-            state_dir=base / "state",
-            log_dir=base / "logs",
+            state_dir=base / f"state-{offset}",
+            log_dir=base / f"logs-{offset}",
             supervisors=1,
             slots=TEST_SLOTS,
             port_offset=offset,
@@ -128,9 +127,18 @@ def storm_cluster(
 ) -> Iterator[StormCluster]:
     """One real Storm cluster for the session; stopped at the end with nothing left over."""
     home = _storm_home()
-    spec = _free_spec(tmp_path_factory.mktemp("storm-cluster"))
-    messages: list[str] = []
-    record = start_cluster(spec, home, progress=messages.append, timeout=240.0)
+    base = tmp_path_factory.mktemp("storm-cluster")
+    first = int(os.environ.get("STORMBRIDGE_TEST_PORT_OFFSET", "20000"))
+    # Another session (e.g. a second pytest run) may grab the same free ports between the
+    # check and the start: then try further offsets.
+    for attempt in range(3):
+        spec = _free_spec(base, first + attempt * 1000)
+        try:
+            record = start_cluster(spec, home, timeout=240.0)
+            break
+        except ClusterError as exc:
+            if "already in use" not in str(exc) or attempt == 2:
+                raise
     if record.ui_url is None:
         stop_cluster(spec.state_dir)
         raise ClusterError("the test cluster started without a UI: " + "; ".join(record.notes))
