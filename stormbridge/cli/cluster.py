@@ -9,13 +9,14 @@ stops everything ``up`` started, worker JVMs and Python components included.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, StormHomeError
-from ..storm.config import ClusterSpec
+from ..storm.config import ClusterSpec, Heaps
 from ..storm.daemons import cluster_status, start_cluster, stop_cluster
 from ..storm.home import StormHome, provision, resolve_home, storm_version
 from ..storm.state import default_state_dir, load_record
@@ -86,6 +87,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=1.0,
         help="topology.stats.sample.rate default (1.0 = exact counts; Storm's default 0.05)",
     )
+    p.add_argument(
+        "--heap",
+        action="append",
+        default=[],
+        metavar="DAEMON=MB",
+        help="max heap of zookeeper, nimbus, supervisor, ui, logviewer or worker "
+        "(defaults 256, 512, 256, 256, 128, 512); repeatable",
+    )
     p.add_argument("--no-ui", action="store_true", help="do not start the UI")
     p.add_argument("--no-logviewer", action="store_true", help="do not start the logviewer")
     p.add_argument(
@@ -139,6 +148,20 @@ def _parse_conf(items: list[str]) -> dict[str, Any]:
     return out
 
 
+def _parse_heaps(items: list[str]) -> Heaps:
+    sizes: dict[str, int] = {}
+    known = {f.name for f in dataclasses.fields(Heaps)}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or name not in known or not value.isdigit():
+            raise ConfigError(
+                f"--heap expects DAEMON=MB with DAEMON one of {', '.join(sorted(known))}, "
+                f"got {item!r}"
+            )
+        sizes[name] = int(value)
+    return Heaps(**sizes)
+
+
 def _home(args: argparse.Namespace) -> StormHome:
     """``$STORM_HOME`` (official distribution) or the cache, provisioned on first use."""
     try:
@@ -180,6 +203,7 @@ def _up(args: argparse.Namespace, state_dir: Path) -> int:
         ui=not args.no_ui,
         logviewer=not args.no_logviewer,
         extra_conf=_parse_conf(args.conf),
+        heaps=_parse_heaps(args.heap),
     )
     spec.validate()
     home = _home(args)

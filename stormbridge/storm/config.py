@@ -22,6 +22,13 @@ __all__ = ["ClusterSpec", "Heaps", "Ports", "render_storm_yaml", "render_zoo_cfg
 
 _TEMPLATE = Path(__file__).with_name("templates") / "storm.yaml.tmpl"
 
+#: Storm substitutes %HEAP-MEM% (worker.heap.memory.mb or the topology's heap) and runs the
+#: worker in its own directory, where artifacts/ holds GC logs and heap dumps.
+WORKER_CHILDOPTS = (
+    "-Xmx%HEAP-MEM%m -Xlog:gc*:file=artifacts/gc.log:time,uptime:filecount=10,filesize=1M "
+    "-XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=artifacts/heapdump"
+)
+
 MAX_SUPERVISORS = 50
 MAX_SLOTS = 16
 
@@ -159,6 +166,7 @@ def render_storm_yaml(spec: ClusterSpec, role: str) -> str:
         "ui_childopts": _yaml(f"-Xmx{heaps.ui}m"),
         "logviewer_childopts": _yaml(f"-Xmx{heaps.logviewer}m"),
         "worker_heap_mb": _yaml(heaps.worker),
+        "worker_childopts": _yaml(WORKER_CHILDOPTS),
         "metrics_secs": _yaml(spec.metrics_secs),
         "sample_rate": _yaml(float(spec.sample_rate)),
         "extra": "",

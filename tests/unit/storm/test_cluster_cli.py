@@ -47,3 +47,7 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "--conf expects KEY=VALUE" in capsys.readouterr().err
     assert main(["cluster", "up", "--state-dir", str(tmp_path), "--supervisors", "0"]) == 1
     assert "--supervisors must be" in capsys.readouterr().err
+    assert main(["cluster", "up", "--state-dir", str(tmp_path), "--heap", "nimbus=lots"]) == 1
+    assert "--heap expects DAEMON=MB" in capsys.readouterr().err
+    assert main(["cluster", "up", "--state-dir", str(tmp_path), "--heap", "ui=8"]) == 1
+    assert "the ui heap must be at least 32 MB" in capsys.readouterr().err

@@ -74,6 +74,7 @@ def test_heaps_and_extra_conf_replace_template_keys(tmp_path: Path) -> None:
     conf = parse_yaml(render_storm_yaml(spec, "nimbus"))  # also asserts no duplicate key
     assert conf["nimbus.childopts"] == "-Xmx300m"
     assert conf["worker.heap.memory.mb"] == 400
+    assert conf["worker.childopts"].startswith("-Xmx%HEAP-MEM%m -Xlog:gc*:file=artifacts/gc.log")
     assert conf["topology.stats.sample.rate"] == 0.5
     assert conf["my.key"] == {"a": [1, "x"]}
 

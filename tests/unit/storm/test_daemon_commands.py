@@ -122,6 +122,7 @@ def test_resolve_home_without_provisioning_says_how(tmp_path: Path) -> None:
 def test_provision_is_a_no_op_once_complete(tmp_path: Path) -> None:
     home = fake_home(tmp_path / "storm-2.8.3")
     (home.path / ".complete").write_text("{}")
+    (home.path / ".step-loopback").write_text("{}")
     said: list[str] = []
     # No Maven, no Java needed: the completed marker short-circuits.
     result = provision("2.8.3", cache_root=tmp_path, progress=said.append, env={"PATH": ""})
