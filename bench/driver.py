@@ -163,6 +163,25 @@ class _CpuClock:
                     return int(line.split()[1])
         return 0
 
+    def user_sys(self) -> tuple[float, float]:
+        """(user, sys) CPU seconds so far, at clock-tick resolution (``/proc/<pid>/stat``)."""
+        with open(f"/proc/{self._pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) / self._ticks, int(fields[12]) / self._ticks
+
+    def ctx_switches(self) -> int:
+        """Voluntary + involuntary context switches of the main thread so far."""
+        total = 0
+        with open(f"/proc/{self._pid}/status") as f:
+            for line in f:
+                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                    total += int(line.split()[1])
+        return total
+
+    def snapshot(self) -> tuple[float, float, float, int]:
+        user, system = self.user_sys()
+        return self.read(), user, system, self.ctx_switches()
+
     def read(self) -> float:
         if self._clock_id is not None:
             with contextlib.suppress(OSError):
@@ -181,6 +200,9 @@ class _Common:
     serializer: str
     n: int
     cpu_seconds: float
+    user_seconds: float
+    sys_seconds: float
+    context_switches: int
     wall_seconds: float
     startup_wall_seconds: float
     startup_cpu_seconds: float
@@ -336,6 +358,15 @@ class _Component:
         self.peak_rss = 0
         self.status = -1
 
+    def mark_start(self) -> None:
+        """The measured phase starts now (the component is initialised and idle)."""
+        self.start = (time.perf_counter(), self.cpu.snapshot())
+
+    def mark_end(self) -> None:
+        """The measured phase ends now (last ack or sync read); also take the peak RSS."""
+        self.end = (time.perf_counter(), self.cpu.snapshot())
+        self.peak_rss = self.cpu.peak_rss_kib()
+
     def _on_deadline(self) -> None:
         self.deadline_hit = True
         self._sigkill()
@@ -450,18 +481,20 @@ class _Component:
             self.finish(timeout=5.0)
 
 
-def _common(
-    comp: _Component, serializer: str, n: int, t: tuple[float, float, float, float, float]
-) -> dict[str, Any]:
-    t_ready, cpu_ready, t_end, cpu_end, t_spawn = t
+def _common(comp: _Component, serializer: str, n: int) -> dict[str, Any]:
+    t0, (cpu0, user0, sys0, cs0) = comp.start
+    t1, (cpu1, user1, sys1, cs1) = comp.end
     ru = comp.rusage
     return {
         "serializer": serializer,
         "n": n,
-        "cpu_seconds": cpu_end - cpu_ready,
-        "wall_seconds": t_end - t_ready,
-        "startup_wall_seconds": t_ready - t_spawn,
-        "startup_cpu_seconds": cpu_ready,
+        "cpu_seconds": cpu1 - cpu0,
+        "user_seconds": user1 - user0,
+        "sys_seconds": sys1 - sys0,
+        "context_switches": cs1 - cs0,
+        "wall_seconds": t1 - t0,
+        "startup_wall_seconds": t0 - comp.t_spawn,
+        "startup_cpu_seconds": cpu0,
         "total_cpu_seconds": ru.ru_utime + ru.ru_stime,
         "peak_rss_kib": comp.peak_rss,
         "exit_status": comp.status,
@@ -525,7 +558,7 @@ def run_bolt(
             comp.write(heartbeat)
             for msg in comp.until_sync():
                 raise comp.fail(f"the bolt emitted on a heartbeat: {msg!r}")
-            t_ready, cpu_ready = time.perf_counter(), comp.cpu.read()
+            comp.mark_start()
 
             owed = collections.deque[bytes]()
             owed_lock = threading.Lock()
@@ -582,8 +615,7 @@ def run_bolt(
                         raise comp.fail(f"a bolt sent the unknown command {command!r}")
                     if len(acked) + len(failed) >= n:
                         break
-                t_end, cpu_end = time.perf_counter(), comp.cpu.read()
-                comp.peak_rss = comp.cpu.peak_rss_kib()
+                comp.mark_end()
             except DriverError:
                 if writer_error:
                     raise comp.fail(f"writer thread failed: {writer_error[0]}") from None
@@ -596,7 +628,7 @@ def run_bolt(
             comp.kill()
             raise
         return BoltRun(
-            **_common(comp, serializer, n, (t_ready, cpu_ready, t_end, cpu_end, comp.t_spawn)),
+            **_common(comp, serializer, n),
             acked=acked,
             failed=failed,
             emits=emits,
@@ -650,7 +682,7 @@ def run_spout(
             comp.send({"command": "activate", "id": ""})
             for msg in comp.until_sync():
                 raise comp.fail(f"the spout emitted on activate: {msg!r}")
-            t_ready, cpu_ready = time.perf_counter(), comp.cpu.read()
+            comp.mark_start()
             emits: list[tuple[list[Any], Any]] = []
             write = comp.write
             for _ in range(n):
@@ -660,14 +692,13 @@ def run_spout(
                     # ShellSpout answers need_task_ids (default true) synchronously.
                     if msg.get("need_task_ids", True) and "task" not in msg:
                         write(task_ids)
-            t_end, cpu_end = time.perf_counter(), comp.cpu.read()
-            comp.peak_rss = comp.cpu.peak_rss_kib()
+            comp.mark_end()
             comp.finish()
         except BaseException:
             comp.kill()
             raise
         return SpoutRun(
-            **_common(comp, serializer, n, (t_ready, cpu_ready, t_end, cpu_end, comp.t_spawn)),
+            **_common(comp, serializer, n),
             emits=emits,
         )
 

@@ -236,6 +236,9 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "cpu_us_per_tuple": spread([r["cpu_us_per_tuple"] for r in runs]),
         "peak_rss_kib": spread([r["peak_rss_kib"] for r in runs]),
         "startup_cpu_seconds": spread([r["startup_cpu_seconds"] for r in runs]),
+        "sys_share": spread(
+            [r["sys_seconds"] / max(r["user_seconds"] + r["sys_seconds"], 1e-9) for r in runs]
+        ),
         "n": runs[0]["n"],
         "reps": len(runs),
     }
@@ -281,9 +284,9 @@ def render(results: dict[str, Any]) -> str:
         "**CPU** = tuples per CPU-second of the component process (user + sys, all threads, "
         "measured phase only); **wall** = tuples per second of elapsed time.",
         "",
-        "| case | runtime | tuples / CPU-s | µs CPU / tuple | tuples / wall-s "
-        "| peak RSS | start-up CPU |",
-        "|---|---|---|---|---|---|---|",
+        "| case | runtime | tuples / CPU-s | µs CPU / tuple | kernel share of CPU "
+        "| tuples / wall-s | peak RSS | start-up CPU |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for case_key, per_impl in results["cases"].items():
         for impl in (*IMPLS, FLOOR):
@@ -293,7 +296,7 @@ def render(results: dict[str, Any]) -> str:
                 continue
             if entry is None or "error" in entry:
                 why = entry["error"].splitlines()[0] if entry else "not run"
-                lines.append(f"| {case_key} | {name} | **failed**: {why} | | | | |")
+                lines.append(f"| {case_key} | {name} | **failed**: {why} | | | | | |")
                 continue
             a = entry["stats"]
             c, w = a["per_cpu_second"], a["per_wall_second"]
@@ -301,6 +304,7 @@ def render(results: dict[str, Any]) -> str:
                 f"| {case_key} | {name} | **{_k(c['median'])}** "
                 f"[{_k(c['min'])} {DASH} {_k(c['max'])}] "
                 f"| {a['cpu_us_per_tuple']['median']:.1f} "
+                f"| {100 * a['sys_share']['median']:.0f} % "
                 f"| {_k(w['median'])} [{_k(w['min'])} {DASH} {_k(w['max'])}] "
                 f"| {a['peak_rss_kib']['median'] / 1024:.1f} MiB "
                 f"| {1000 * a['startup_cpu_seconds']['median']:.0f} ms |"
@@ -353,7 +357,9 @@ def render(results: dict[str, Any]) -> str:
         "- **CPU** of the component comes from the kernel's per-process CPU clock "
         "(`clock_getcpuclockid`, ns resolution, every thread of the process) read just before "
         "the first tuple and at the last ack/`sync`; the driver's own CPU is not counted. "
-        "Start-up CPU (interpreter, imports, handshake) is reported separately. Peak RSS is "
+        "Start-up CPU (interpreter, imports, handshake) is reported separately. The kernel "
+        "share (sys / (user + sys), from `/proc/<pid>/stat`, 10 ms ticks) shows time spent "
+        "in system calls and page faults. Peak RSS is "
         "the component's `VmHWM` (`/proc/<pid>/status`) at the end of the measured phase "
         "(not `ru_maxrss`, which on Linux includes the parent's size at fork).",
         "- **Floor:** `bench/floor.py` is the same word count written straight against the "
@@ -428,7 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="stormbridge vs pystorm component benchmark")
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--n-bolt", type=int, default=100_000)
-    parser.add_argument("--n-spout", type=int, default=50_000)
+    parser.add_argument("--n-spout", type=int, default=30_000)
     parser.add_argument("--timeout", type=float, default=180.0, help="per run, seconds")
     parser.add_argument(
         "--only", choices=IMPLS, help="run one runtime only (development; no ratios)"
