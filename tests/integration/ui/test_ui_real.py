@@ -116,7 +116,7 @@ def test_ui_over_a_real_topology(running: tuple[str, str, NimbusClient]) -> None
 
     cluster = get(api + "/cluster/summary")
     assert cluster["supervisors"] >= 1 and cluster["topologies"] >= 1
-    assert cluster["slotsUsed"] >= 1 and cluster["stormVersion"].startswith("2.")
+    assert cluster["stormVersion"].startswith("2.")
     nimbuses = get(api + "/nimbus/summary")["nimbuses"]
     assert [n["status"] for n in nimbuses] == ["Leader"]
     assert get(api + "/supervisor/summary")["supervisors"][0]["slotsTotal"] >= 1
@@ -124,25 +124,35 @@ def test_ui_over_a_real_topology(running: tuple[str, str, NimbusClient]) -> None
     listed = {t["name"]: t for t in get(api + "/topology/summary")["topologies"]}
     assert listed[NAME]["id"] == topo_id
 
+    seen: list[Any] = []
+
     def counted() -> Any:
         page = get(f"{api}/topology/{topo_id}")
+        seen[:] = [{k: page[k] for k in ("status", "spouts", "bolts", "topologyStats")}]
         spouts = {s["spoutId"]: s for s in page["spouts"]}
         bolts = {b["boltId"]: b for b in page["bolts"]}
         if "word_spout" not in spouts or "count_bolt" not in bolts:
             return None
-        ok = spouts["word_spout"]["acked"] > 1000 and bolts["count_bolt"]["executed"] > 1000
+        # the classic word spout emits without message ids: nothing for the spout to ack
+        spout, bolt = spouts["word_spout"], bolts["count_bolt"]
+        ok = spout["emitted"] > 1000 and bolt["executed"] > 1000 and bolt["acked"] > 1000
         return page if ok else None
 
-    page = poll("spout acks and bolt executions in the UI", counted, deadline=420)
+    try:
+        page = poll("spout acks and bolt executions in the UI", counted, deadline=420)
+    finally:
+        print("last topology page:", json.dumps(seen))
+    assert get(api + "/cluster/summary")["slotsUsed"] >= 1  # the worker runs by now
     spout = page["spouts"][0]
     bolt = {b["boltId"]: b for b in page["bolts"]}["count_bolt"]
     assert spout["failed"] == 0 and bolt["failed"] == 0
-    assert spout["emitted"] >= spout["acked"]
-    assert float(spout["completeLatency"]) > 0
-    assert bolt["executors"] == 2 and bolt["lastError"] == ""
-    assert float(bolt["executeLatency"]) >= 0 and float(bolt["capacity"]) >= 0
+    assert spout["transferred"] == spout["emitted"]  # one consumer: count_bolt
+    assert bolt["executors"] == 2 and bolt["tasks"] == 2 and bolt["lastError"] == ""
+    assert float(bolt["executeLatency"]) > 0 and float(bolt["capacity"]) >= 0
     all_time = {w["window"]: w for w in page["topologyStats"]}[":all-time"]
-    assert all_time["acked"] >= spout["acked"] > 0
+    # the page is one snapshot of Nimbus's stats: the totals add up exactly
+    assert all_time["emitted"] == spout["emitted"] + bolt["emitted"]
+    assert all_time["acked"] == spout["acked"] and all_time["failed"] == 0
     assert page["msgTimeout"] == page["configuration"]["topology.message.timeout.secs"]
     assert all(not b["boltId"].startswith("__") for b in page["bolts"])
     with_sys = get(f"{api}/topology/{topo_id}?sys=true")
@@ -176,4 +186,4 @@ def test_ui_over_a_real_topology(running: tuple[str, str, NimbusClient]) -> None
         interval=1.0,
     )
     code, body = http(f"{api}/topology/{topo_id}")
-    assert code == 500 and "not alive" in body["errorMessage"].lower()
+    assert code == 500 and topo_id in body["errorMessage"]
