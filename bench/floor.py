@@ -13,20 +13,19 @@ import json
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
-try:
-    import orjson
 
-    dumps = orjson.dumps
-    loads = orjson.loads
-except ImportError:  # pragma: no cover - depends on the environment
+def _codec() -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - depends on the environment
+        return (lambda obj: json.dumps(obj, separators=(",", ":")).encode()), json.loads
+    return orjson.dumps, orjson.loads
 
-    def dumps(obj: Any) -> bytes:
-        return json.dumps(obj, separators=(",", ":")).encode()
 
-    loads = json.loads
-
+dumps, loads = _codec()
 END = b"\nend\n"
 
 
