@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from ..dsl.topology import validate_topology_name
     from ..project import load_project, load_topology
     from ..resources import write_resources_dir
-    from ..storm.local import run_topology
+    from ..storm.local_run import run_topology
     from ._build import check_serializer, class_paths, compile_for_env
 
     project = load_project(args.config)

@@ -18,22 +18,20 @@ The runner prints ``STORMBRIDGE-LOCAL READY port=N`` once Nimbus serves Thrift, 
 closes or on SIGTERM. :meth:`LocalStorm.stop` closes stdin, then escalates to SIGTERM and SIGKILL
 of the whole process group, so no JVM and no Python subprocess outlives it.
 
-:func:`run_topology` puts it together: start, submit, let it run for ``seconds`` (0: until
-interrupted), kill the topology and stop.
+The runner's files (compiled classes, log4j2 configuration) come from
+:mod:`stormbridge.storm.local_runner`; a whole ``sparse run`` is
+:func:`stormbridge.storm.local_run.run_topology`.
 """
 
 from __future__ import annotations
 
 import collections
-import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -41,33 +39,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
-from xml.sax.saxutils import escape, quoteattr
 
-from ..errors import ClusterError, NimbusError, StormBridgeError, StormHomeError
-from .home import StormHome, default_cache_root, find_java
+from ..errors import ClusterError, StormHomeError
+from .home import StormHome, find_java
 from .local_output import TerminalPresenter
+from .local_runner import RUNNER_CLASS, compile_runner, render_log4j2
 
 __all__ = [
-    "LOCAL_CONF_DEFAULTS",
+    "DEFAULT_STARTUP_TIMEOUT",
+    "DEFAULT_STOP_TIMEOUT",
     "READY_PREFIX",
-    "RUNNER_CLASS",
     "LocalStorm",
-    "compile_runner",
     "free_port",
-    "local_topology_conf",
-    "render_log4j2",
-    "run_topology",
 ]
 
-_JAVA_DIR = Path(__file__).with_name("java")
-RUNNER_SOURCE = _JAVA_DIR / "LocalRunner.java"
-LOG4J2_TEMPLATE = _JAVA_DIR / "local-log4j2.xml"
-RUNNER_CLASS = "stormbridge.local.LocalRunner"
 #: Every control line the runner prints starts with this.
 READY_PREFIX = "STORMBRIDGE-LOCAL "
-
-#: Topology conf stormbridge applies under the user's options in local mode.
-LOCAL_CONF_DEFAULTS: Mapping[str, Any] = {"topology.max.spout.pending": 1000}
 
 #: Seconds to wait for the JVM to print its readiness line (JVM start + ZooKeeper + Nimbus).
 DEFAULT_STARTUP_TIMEOUT = 180.0
@@ -75,121 +62,6 @@ DEFAULT_STARTUP_TIMEOUT = 180.0
 DEFAULT_STOP_TIMEOUT = 45.0
 
 OutputHandler = Callable[[str], None]
-
-
-# --------------------------------------------------------------------------- pure helpers
-
-
-def local_topology_conf(conf: Mapping[str, Any]) -> dict[str, Any]:
-    """The topology conf for local mode: one worker, at most one acker (none if 0),
-    ``topology.max.spout.pending`` defaulted, and ``PYTHONUNBUFFERED=1`` in the Python
-    components' environment (on top of any ``topology.environment`` given)."""
-    out: dict[str, Any] = dict(LOCAL_CONF_DEFAULTS)
-    out.update(conf)
-    out["topology.workers"] = 1
-    ackers = out.get("topology.acker.executors")
-    out["topology.acker.executors"] = 0 if ackers == 0 else 1
-    environment = out.get("topology.environment") or {}
-    if not isinstance(environment, Mapping):
-        raise ClusterError(
-            f"topology.environment must be an object of NAME: value, not {environment!r}"
-        )
-    out["topology.environment"] = {"PYTHONUNBUFFERED": "1", **environment}
-    return out
-
-
-def render_log4j2(log_file: Path, component_ids: Iterable[str]) -> str:
-    """The log4j2 configuration of one local run (see ``java/local-log4j2.xml``)."""
-    loggers = []
-    for component_id in sorted(set(component_ids)):
-        loggers.append(
-            f'    <Logger name={quoteattr(component_id)} level="INFO" additivity="false">\n'
-            '      <AppenderRef ref="TERMINAL"/>\n'
-            '      <AppenderRef ref="FILE"/>\n'
-            "    </Logger>"
-        )
-    template = LOG4J2_TEMPLATE.read_text(encoding="utf-8")
-    attr = escape(str(log_file), {'"': "&quot;"})  # the template has the quotes
-    return template.replace("@LOG_FILE@", attr).replace("@COMPONENT_LOGGERS@", "\n".join(loggers))
-
-
-def compile_runner(
-    home: StormHome,
-    *,
-    java: str | None = None,
-    cache_root: Path | None = None,
-    timeout: float = 300.0,
-) -> Path:
-    """The directory of compiled runner classes for ``home`` (``javac`` once, then cached).
-
-    The cache key is the runner's source, the Storm version and the home's path, so a changed
-    source or another Storm is compiled afresh.
-    """
-    source = RUNNER_SOURCE.read_bytes()
-    key = hashlib.sha256(
-        b"\0".join([source, home.version.encode(), str(home.path).encode()])
-    ).hexdigest()[:16]
-    root = (cache_root or default_cache_root()) / "local-runner"
-    dest = root / key
-    if (dest / "stormbridge" / "local" / "LocalRunner.class").is_file():
-        return dest
-    javac = _find_javac(java)
-    root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=root))
-    try:
-        try:
-            result = subprocess.run(
-                [
-                    javac,
-                    "-nowarn",
-                    "-encoding",
-                    "UTF-8",
-                    "-d",
-                    str(work),
-                    "-cp",
-                    str(home.lib / "*"),
-                    str(RUNNER_SOURCE),
-                ],
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise StormHomeError(f"javac did not finish within {timeout:g} s") from exc
-        except OSError as exc:
-            raise StormHomeError(f"cannot run {javac}: {exc.strerror or exc}") from exc
-        if result.returncode != 0:
-            raise StormHomeError(
-                f"compiling the local-mode runner against {home.lib} failed "
-                f"(is the Storm home complete? `sparse cluster provision`):\n"
-                f"{result.stderr.strip()[-2000:]}"
-            )
-        try:
-            work.rename(dest)
-        except OSError:
-            if not dest.is_dir():  # another process won the race: theirs is as good
-                raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return dest
-
-
-def _find_javac(java: str | None) -> str:
-    candidates = []
-    if java:
-        candidates.append(Path(java).resolve().parent / "javac")
-    which = shutil.which("javac")
-    if which:
-        candidates.append(Path(which))
-    for candidate in candidates:
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    raise StormHomeError(
-        "javac (a Java 17 JDK, not only a JRE) is needed to build the local-mode runner; "
-        "install it with `make system-deps` (or `apt-get install openjdk-17-jdk-headless`)"
-    )
 
 
 # Log lines that say nothing about a failure (LocalCluster waiting for its threads to stop).
@@ -507,139 +379,4 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
     try:
         os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
-        pass
-
-
-# --------------------------------------------------------------------------- a whole run
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """How a local run ended."""
-
-    #: "time" (the time limit passed) or "interrupted" (KeyboardInterrupt).
-    reason: str
-    seconds: float
-    log_file: Path
-
-
-def run_topology(
-    name: str,
-    topology: Any,
-    conf: Mapping[str, Any],
-    *,
-    home: StormHome,
-    write_resources: Callable[[Path], object],
-    component_ids: Iterable[str],
-    seconds: float = 0,
-    on_output: OutputHandler | None = None,
-    on_status: OutputHandler | None = None,
-    nimbus_port: int = 0,
-    workdir: Path | None = None,
-    keep_workdir: bool = False,
-    java: str | None = None,
-) -> RunResult:
-    """Run ``topology`` (a compiled Thrift ``StormTopology``) as ``name`` in local mode.
-
-    ``write_resources(dir)`` must lay out ``dir/resources/``. The run lasts ``seconds`` after
-    the submission (0: until KeyboardInterrupt, which ends the run normally). On the way out
-    the topology is killed and the JVM stopped, whatever happened. A JVM that dies during the
-    run raises :class:`ClusterError` with its log tail. ``on_status`` gets progress lines.
-    """
-    from ..thrift.nimbus import NimbusClient
-
-    status = on_status or (lambda _line: None)
-    own_dir = workdir is None
-    run_dir = Path(tempfile.mkdtemp(prefix=f"stormbridge-run-{name}-")) if own_dir else workdir
-    assert run_dir is not None
-    failed = True
-    storm = LocalStorm(
-        home,
-        run_dir,
-        component_ids=component_ids,
-        on_output=on_output,
-        nimbus_port=nimbus_port,
-        java=java,
-    )
-    try:
-        write_resources(run_dir)
-        status(f"starting Storm {home.version} in local mode (logs: {storm.log_file})")
-        started = time.monotonic()
-        try:
-            port = storm.start()
-            status(f"Nimbus ready on 127.0.0.1:{port} after {time.monotonic() - started:.1f} s")
-            with NimbusClient("127.0.0.1", port, timeout=30.0) as nimbus:
-                # Local mode reads resources/ from the classpath: no jar. The location must be
-                # left unset (an empty string makes Nimbus open the file "").
-                nimbus.submit(name, None, topology, local_topology_conf(conf))
-                submitted = time.monotonic()
-                limit = f"for {seconds:g} s" if seconds > 0 else "until Ctrl-C"
-                status(f"submitted topology {name!r}; running {limit}")
-                reason = _run_until(storm, seconds)
-                elapsed = time.monotonic() - submitted
-                status(f"stopping ({'time is up' if reason == 'time' else 'interrupted'})")
-                _kill_quietly(nimbus, name)
-        except KeyboardInterrupt:
-            status("interrupted: stopping")
-            failed = False
-            return RunResult("interrupted", time.monotonic() - started, storm.log_file)
-        except NimbusError as exc:
-            raise ClusterError(f"{exc}\n{storm.log_tail()}") from exc
-        failed = False
-        return RunResult(reason, elapsed, storm.log_file)
-    finally:
-        storm.stop()
-        if own_dir and not keep_workdir and not failed:
-            shutil.rmtree(run_dir, ignore_errors=True)
-        elif own_dir and failed:
-            status(f"kept the run's files for inspection in {run_dir}")
-
-
-def _wait_for_supervisor(nimbus: Any, storm: LocalStorm, deadline: float = 120.0) -> None:
-    """Wait until Nimbus answers over Thrift and lists the supervisor."""
-    end = time.monotonic() + deadline
-    problem = "no supervisor registered"
-    while True:
-        try:
-            if nimbus.cluster_summary().supervisors:
-                return
-        except NimbusError as exc:
-            problem = str(exc)
-        if storm.poll() is not None or time.monotonic() > end:
-            raise ClusterError(
-                f"the local Nimbus was not ready within {deadline:g} s ({problem})\n"
-                + storm.log_tail()
-            )
-        time.sleep(0.25)
-
-
-def _run_until(storm: LocalStorm, seconds: float) -> str:
-    """Wait ``seconds`` (0: forever) while the JVM lives; "time", or KeyboardInterrupt."""
-    deadline = time.monotonic() + seconds if seconds > 0 else None
-    while True:
-        code = storm.poll()
-        if code is not None:
-            storm.stop()  # collect the last output lines before explaining
-            if storm.exited_by_itself:
-                why = (
-                    "Storm ended local mode itself because its worker died: a Python component "
-                    "raised or exited (its traceback, if any, is above)"
-                )
-            else:
-                why = f"the local Storm JVM exited unexpectedly (exit code {code})"
-            raise ClusterError(f"{why}; full log: {storm.log_file}\n{storm.log_tail(15)}")
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return "time"
-            time.sleep(min(0.25, left))
-        else:
-            time.sleep(0.25)
-
-
-def _kill_quietly(nimbus: Any, name: str) -> None:
-    """Ask Nimbus to kill ``name`` at once; stopping the JVM cleans up anyway."""
-    try:
-        nimbus.kill(name, wait_secs=0)
-    except StormBridgeError:
         pass

@@ -186,11 +186,12 @@ def test_wordcount_runs_for_its_time_and_prints_counts(sparse_run: object) -> No
     assert code == 0, str(run)
     assert elapsed >= seconds, f"stopped after {elapsed:.1f} s, before -t {seconds}\n{run}"
     counts = _counts(run)
-    assert len(counts) >= 5, f"too few counts\n{run}"
-    assert max(counts) >= 5000, str(run)
+    assert len(counts) >= 3, f"too few counts\n{run}"
+    assert max(counts) >= 3000, str(run)
     assert all(n % 1000 == 0 for n in counts), counts
     assert "submitted topology 'wordcount'" in run.stderr
     assert "time is up" in run.stderr
+    assert "running after" in run.stderr, str(run)
     _assert_nothing_left(run)
     run_dir = run.run_dir()
     assert run_dir and not Path(run_dir).exists(), "the run folder should be removed"
@@ -295,7 +296,7 @@ def test_a_busy_nimbus_port_fails_with_a_clear_error(sparse_run: object) -> None
 
 def test_the_runner_is_compiled_once_per_source(tmp_path: Path) -> None:
     from stormbridge.storm.home import resolve_home
-    from stormbridge.storm.local import compile_runner
+    from stormbridge.storm.local_runner import compile_runner
 
     home = resolve_home()
     started = time.monotonic()

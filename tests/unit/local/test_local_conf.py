@@ -14,13 +14,9 @@ from stormbridge.cli.main import build_parser
 from stormbridge.cli.run import _seconds, _select_env
 from stormbridge.config import parse_config
 from stormbridge.errors import ClusterError
-from stormbridge.storm.local import (
-    LOG4J2_TEMPLATE,
-    RUNNER_SOURCE,
-    free_port,
-    local_topology_conf,
-    render_log4j2,
-)
+from stormbridge.storm.local import free_port
+from stormbridge.storm.local_run import local_topology_conf
+from stormbridge.storm.local_runner import LOG4J2_TEMPLATE, RUNNER_SOURCE, render_log4j2
 
 
 def test_local_conf_forces_one_worker_and_one_acker() -> None:
