@@ -6,8 +6,10 @@ if ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|2[0-9])'; then need+=(openj
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+# Debian's Chromium: the UI page is tested in a real headless browser.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system-deps: Java 17+, javac, Maven and python3-venv are present"
+  echo "system-deps: Java 17+, javac, Maven, python3-venv and chromium are present"
   exit 0
 fi
 echo "system-deps: installing ${need[*]}"
