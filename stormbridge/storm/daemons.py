@@ -30,6 +30,7 @@ from .home import StormHome, find_java
 from .state import (
     ClusterRecord,
     DaemonRecord,
+    default_state_dir,
     group_members,
     load_record,
     locked,
@@ -332,9 +333,14 @@ def start_cluster(
         if existing is not None:
             alive = [d.name for d in existing.daemons if pid_alive(d.pid)]
             if alive:
+                flag = (
+                    ""
+                    if spec.state_dir == default_state_dir()
+                    else f" --state-dir {spec.state_dir}"
+                )
                 raise ClusterError(
                     f"a cluster is already running from {spec.state_dir} "
-                    f"({', '.join(alive)}); stop it with `sparse cluster down` first"
+                    f"({', '.join(alive)}); stop it with `sparse cluster down{flag}` first"
                 )
             say(f"removing the record of a cluster that is no longer running ({spec.state_dir})")
             remove_record(spec.state_dir)

@@ -113,7 +113,7 @@ def test_up_status_second_up_down(
     err = capsys.readouterr().err
     assert "already running" in err
     assert str(state_dir) in err
-    assert "sparse cluster down" in err
+    assert f"sparse cluster down --state-dir {state_dir}" in err
 
     pids = [d.pid for d in record.daemons]
     assert main(["cluster", "down", "--state-dir", str(state_dir)]) == 0
