@@ -209,6 +209,22 @@ def test_signal_stops_cleanly(sparse_run: object, sig: signal.Signals) -> None:
     _assert_nothing_left(run)
 
 
+def test_a_killed_sparse_takes_storm_down_with_it(sparse_run: object) -> None:
+    """SIGKILL leaves sparse no chance to clean up: the JVM sees its stdin close and stops
+    LocalCluster, which stops the Python subprocesses."""
+    run = sparse_run("-n", "wordcount", "-t", "0")  # type: ignore[operator]
+    run.wait_for(COUNTED, 1, deadline=MARGIN)
+    run_dir = run.run_dir()
+    assert run_dir and _processes_using(run_dir), str(run)
+    os.kill(run.proc.pid, signal.SIGKILL)
+    run.wait(30)
+    end = time.monotonic() + 120
+    while _processes_using(run_dir) and time.monotonic() < end:
+        time.sleep(1)
+    _assert_nothing_left(run)
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+
 def test_ctrl_c_before_the_time_is_up_exits_130(sparse_run: object) -> None:
     run = sparse_run("-n", "wordcount", "-t", "600")  # type: ignore[operator]
     run.wait_for(COUNTED, 1, deadline=MARGIN)
