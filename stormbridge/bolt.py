@@ -33,6 +33,7 @@ class Bolt(Component):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._values_types: dict[tuple[str, str], tuple[type, int]] = {}
+        self._plain_ack = False
 
     @classmethod
     def spec(
@@ -55,6 +56,7 @@ class Bolt(Component):
     def _setup_component(self, storm_conf: dict[str, Any], context: dict[str, Any]) -> None:
         super()._setup_component(storm_conf, context)
         self._values_types = values_types(context)
+        self._plain_ack = type(self).ack is Bolt.ack and "ack" not in self.__dict__
 
     # -- user hooks ----------------------------------------------------------------
     def process(self, tup: Tuple) -> None:
@@ -109,16 +111,38 @@ class Bolt(Component):
     ) -> list[int] | None:
         """Emit ``tup`` anchored to ``anchors`` (Tuples or ids), by default the current tuple."""
         if anchors is None:
-            anchors = [t.id for t in self._current_tups] if self.auto_anchor else []
+            if self.auto_anchor:
+                current = self._current_tups
+                anchors = [current[0].id] if len(current) == 1 else [t.id for t in current]
+            else:
+                anchors = []
         else:
             anchors = [a.id if isinstance(a, Tuple) else a for a in anchors]
+        if direct_task is None and not need_task_ids:
+            kind = type(tup)
+            if kind is not list and kind is not tuple and not isinstance(tup, (list, tuple)):
+                raise TypeError(
+                    f"All Tuples must be either lists or tuples, received {kind!r} instead."
+                )
+            if stream is None:
+                msg = {"command": "emit", "tuple": tup, "anchors": anchors, "need_task_ids": False}
+            else:
+                msg = {
+                    "command": "emit",
+                    "tuple": tup,
+                    "anchors": anchors,
+                    "stream": stream,
+                    "need_task_ids": False,
+                }
+            self._write(self._dumps_checked(msg))
+            return None
         return self._emit(tup, None, stream, anchors, direct_task, need_task_ids)
 
     def ack(self, tup: Any) -> None:
         """Tell Storm ``tup`` (a Tuple or its id) was processed."""
         tup_id = tup.id if isinstance(tup, Tuple) else tup
         self._write(
-            self._encode(
+            self._dump(
                 {"command": "ack", "id": tup_id}, special=False if type(tup_id) is str else None
             )
         )
@@ -127,7 +151,7 @@ class Bolt(Component):
         """Tell Storm ``tup`` (a Tuple or its id) failed: the spout may replay it."""
         tup_id = tup.id if isinstance(tup, Tuple) else tup
         self._write(
-            self._encode(
+            self._dump(
                 {"command": "fail", "id": tup_id}, special=False if type(tup_id) is str else None
             )
         )
@@ -135,20 +159,86 @@ class Bolt(Component):
     # -- the loop ------------------------------------------------------------------
     def _run(self) -> None:
         msg = self._pending_commands.popleft() if self._pending_commands else self._read()
-        tup = self._make_tuple(msg)
-        stream = tup.stream
-        if stream == HEARTBEAT_STREAM and tup.task == -1:
-            self._write(self._encode(_SYNC, special=False))
+        try:
+            source = msg["comp"]
+            stream = msg["stream"]
+            values = msg["tuple"]
+            tup_id = msg["id"]
+            task = msg["task"]
+        except (KeyError, TypeError):
+            self._make_tuple(msg)  # raises the precise ProtocolError
+            raise
+        if type(values) is not list:
+            self._make_tuple(msg)
+        if task == -1 and stream == HEARTBEAT_STREAM:
+            self._append(self._sync_body)
             return
+        known = self._values_types.get((source, stream))
+        if known is not None and known[1] == len(values):
+            vals: tuple[Any, ...] = _new_tuple(known[0], values)
+        else:
+            vals = tuple(values)
+        tup: Tuple = _new_tuple(Tuple, (tup_id, source, stream, task, vals))
         self._current_tups = [tup]
-        if stream == TICK_STREAM and tup.component == TICK_COMPONENT:
+        if stream == TICK_STREAM and source == TICK_COMPONENT:
             self.process_tick(tup)
         else:
             self.process(tup)
         if self.auto_ack:
-            self.ack(tup)
+            if self._plain_ack and type(tup_id) is str:
+                self._append(self._dumps_fast({"command": "ack", "id": tup_id}))
+            else:
+                self.ack(tup)
         # Not in a finally: after an exception the tuple must still be failed.
         self._current_tups = []
+
+    def _run_forever(self) -> None:
+        """:meth:`_run` in a loop, with everything it looks up held in local variables."""
+        if type(self)._run is not Bolt._run or "_run" in self.__dict__:
+            super()._run_forever()
+            return
+        read = self._read
+        pending = self._pending_commands
+        append = self._append
+        dumps_fast = self._dumps_fast
+        sync_body = self._sync_body
+        types_get = self._values_types.get
+        process = self.process
+        process_tick = self.process_tick
+        plain_ack = self._plain_ack
+        while True:
+            msg = pending.popleft() if pending else read()
+            try:
+                source = msg["comp"]
+                stream = msg["stream"]
+                values = msg["tuple"]
+                tup_id = msg["id"]
+                task = msg["task"]
+            except (KeyError, TypeError):
+                self._make_tuple(msg)  # raises the precise ProtocolError
+                raise
+            if type(values) is not list:
+                self._make_tuple(msg)
+            if task == -1 and stream == HEARTBEAT_STREAM:
+                append(sync_body)
+                continue
+            known = types_get((source, stream))
+            if known is not None and known[1] == len(values):
+                vals: tuple[Any, ...] = _new_tuple(known[0], values)
+            else:
+                vals = tuple(values)
+            tup: Tuple = _new_tuple(Tuple, (tup_id, source, stream, task, vals))
+            self._current_tups = [tup]
+            if stream == TICK_STREAM and source == TICK_COMPONENT:
+                process_tick(tup)
+            else:
+                process(tup)
+            if self.auto_ack:
+                if plain_ack and type(tup_id) is str:
+                    append(dumps_fast({"command": "ack", "id": tup_id}))
+                else:
+                    self.ack(tup)
+            self._current_tups = []
 
     def _handle_run_exception(self, exc: BaseException) -> None:
         if len(self._current_tups) == 1:

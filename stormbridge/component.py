@@ -113,7 +113,11 @@ class Component:
         codec = make_codec(self.serializer_name, input_stream, output_stream, **kwargs)
         self.serializer = codec
         self._read = codec.read_message
-        self._encode = codec.encode
+        self._dump = codec.dump
+        self._dumps_fast = codec.dumps_fast
+        self._dumps_checked = codec.dumps_checked
+        self._append = codec.sink.append_owned
+        self._sync_body = codec.dump(_SYNC)
         self._write = codec.sink.write
         self._flush = codec.sink.flush
 
@@ -196,7 +200,7 @@ class Component:
         return conf, context
 
     def _reply_pid(self) -> None:
-        self._write(self._encode({"pid": self.pid}, special=False))
+        self._write(self._dump({"pid": self.pid}, special=False))
         self._flush()
 
     # -- writing -------------------------------------------------------------------
@@ -207,7 +211,7 @@ class Component:
                 f"messages to Storm must be dicts, not {type(message).__name__}: "
                 f"{describe(message)}"
             )
-        self._write(self._encode(message))
+        self._write(self._dump(message))
 
     def flush(self) -> None:
         """Write out queued messages now."""
@@ -217,9 +221,7 @@ class Component:
         """Send ``message`` to Storm's log at ``level`` (trace, debug, info, warn, error)."""
         storm_level = LOG_LEVELS.get(level or "info", 2)
         self._write(
-            self._encode(
-                {"command": "log", "msg": str(message), "level": storm_level}, special=False
-            )
+            self._dump({"command": "log", "msg": str(message), "level": storm_level}, special=False)
         )
 
     def raise_exception(self, exception: BaseException, tup: Any = None) -> None:
@@ -231,8 +233,8 @@ class Component:
             text = f"Python {type(exception).__name__} raised while processing Tuple {tup!r}\n{tb}"
         else:
             text = f"Python {type(exception).__name__} raised\n{tb}"
-        self._write(self._encode({"command": "error", "msg": text}, special=False))
-        self._write(self._encode(_SYNC, special=False))
+        self._write(self._dump({"command": "error", "msg": text}, special=False))
+        self._write(self._sync_body)
 
     def report_metric(self, name: str, value: Any) -> None:
         """Log once and do nothing: ``metrics`` kills the worker of a Thrift shell component.
@@ -290,9 +292,9 @@ class Component:
             msg["task"] = direct_task
         if not need_task_ids:
             msg["need_task_ids"] = False
-            self._write(self._encode(msg, special=special))
+            self._write(self._dump(msg, special=special))
             return None
-        data = self._encode(msg, special=special)
+        data = self._dump(msg, special=special)
         if direct_task is not None:
             self._write(data)
             return [direct_task]
@@ -409,12 +411,16 @@ class Component:
             if restore_stdout is not None:
                 restore_stdout()
 
-    def _loop(self) -> int:
+    def _run_forever(self) -> None:
+        """Call :meth:`_run` until something raises (subclasses may inline it)."""
         run_once = self._run
         while True:
+            run_once()
+
+    def _loop(self) -> int:
+        while True:
             try:
-                while True:
-                    run_once()
+                self._run_forever()
             except StormWentAwayError as exc:
                 sys.stderr.write(f"stormbridge: {exc}\n")
                 return EXIT_STORM_WENT_AWAY

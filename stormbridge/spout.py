@@ -56,6 +56,20 @@ class Spout(Component):
         need_task_ids: bool = False,
     ) -> list[int] | None:
         """Emit ``tup``; with a ``tup_id`` the tuple is tracked (acked or failed later)."""
+        if direct_task is None and not need_task_ids:
+            kind = type(tup)
+            if kind is not list and kind is not tuple and not isinstance(tup, (list, tuple)):
+                raise TypeError(
+                    f"All Tuples must be either lists or tuples, received {kind!r} instead."
+                )
+            msg: dict[str, Any] = {"command": "emit", "tuple": tup}
+            if tup_id is not None:
+                msg["id"] = tup_id
+            if stream is not None:
+                msg["stream"] = stream
+            msg["need_task_ids"] = False
+            self._write(self._dumps_checked(msg))
+            return None
         return self._emit(tup, tup_id, stream, None, direct_task, need_task_ids)
 
     def _run(self) -> None:
@@ -80,7 +94,7 @@ class Spout(Component):
                 f"unknown spout command {describe(command)} from Storm (expected one of "
                 f"{', '.join(sorted(SPOUT_COMMANDS))}): {describe(cmd)}"
             )
-        self._write(self._encode(_SYNC, special=False))
+        self._append(self._sync_body)
 
     def _handle_run_exception(self, exc: BaseException) -> None:
         # raise_exception sends error + sync; Storm keeps waiting for the command's sync.

@@ -13,8 +13,9 @@ import abc
 from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO, ClassVar
 
-from ..errors import ProtocolError
+from ..errors import ProtocolError, SerializationError
 from .streams import ByteSink, ByteSource
+from .values import scan_values
 
 __all__ = [
     "CODECS",
@@ -43,6 +44,9 @@ class Codec(abc.ABC):
     #: The name used on the command line (``-s json``) and in :data:`CODECS`.
     name: ClassVar[str] = ""
 
+    #: Added after every message body on the wire (``b"\\nend\\n"`` for JSON).
+    suffix: ClassVar[bytes] = b""
+
     def __init__(
         self,
         input_stream: BinaryIO | int,
@@ -53,8 +57,15 @@ class Codec(abc.ABC):
         if max_frame_size <= 0:
             raise ValueError(f"max_frame_size must be positive, not {max_frame_size!r}")
         self.source = ByteSource(input_stream)
-        self.sink = ByteSink(output_stream)
+        self.sink = ByteSink(output_stream, suffix=self.suffix)
         self.max_frame_size = max_frame_size
+        #: Encoders for hot paths whose values were already checked with scan_values:
+        #: ``dumps_fast`` for ordinary values, ``dumps_special`` when scan_values found a
+        #: NaN/infinity. Both raise TypeError/ValueError for values they cannot encode.
+        self.dumps_fast: Callable[[Any], bytes]
+        self.dumps_special: Callable[[Any], bytes]
+        #: ``dump(message)`` with every check, as fast as the codec can make it.
+        self.dumps_checked: Callable[[Any], bytes] = self.dump
 
     # -- reading -------------------------------------------------------------------
     @abc.abstractmethod
@@ -67,19 +78,37 @@ class Codec(abc.ABC):
         """
 
     # -- writing -------------------------------------------------------------------
-    @abc.abstractmethod
-    def encode(self, message: Mapping[str, Any], *, special: bool | None = None) -> bytes:
-        """The bytes of one framed message.
+    def dump(self, message: Any, *, special: bool | None = None) -> bytes:
+        """The body of one message (without the frame suffix).
 
         Raises :class:`SerializationError` (or its subclass IntegerRangeError) for a
         value that cannot go on the wire. ``special=None`` scans every value first;
         a caller that already ran :func:`~stormbridge.protocol.values.scan_values`
         over every non-trivial value passes its result instead.
         """
+        try:
+            if special is None:
+                special = scan_values(message)
+            return (self.dumps_special if special else self.dumps_fast)(message)
+        except SerializationError:
+            raise
+        except (TypeError, ValueError, OverflowError, RecursionError) as exc:
+            raise self.serialization_error(message, exc) from exc
+
+    def serialization_error(self, message: Any, exc: BaseException) -> SerializationError:
+        """The error to raise when ``message`` cannot be encoded."""
+        return SerializationError(
+            f"cannot encode message as {self.name} ({exc}): {describe(message)}. "
+            "Emit only JSON-like values: str, int, float, bool, None, lists/tuples and dicts."
+        )
+
+    def encode(self, message: Any, *, special: bool | None = None) -> bytes:
+        """The bytes of one whole framed message."""
+        return self.dump(message, special=special) + self.suffix
 
     def send(self, message: Mapping[str, Any]) -> None:
         """Encode ``message`` and queue it; it is written at the next flush."""
-        self.sink.write(self.encode(message))
+        self.sink.write(self.dump(message))
 
     def flush(self) -> None:
         self.sink.flush()

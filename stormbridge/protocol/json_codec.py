@@ -10,12 +10,12 @@ arrays, non-string dict keys as strings, NaN/Infinity written bare like pystorm.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from functools import partial
 from typing import Any, BinaryIO
 
-from ..errors import ProtocolError, SerializationError, StormWentAwayError
+from ..errors import ProtocolError, StormWentAwayError
 from .codec import DEFAULT_MAX_FRAME_SIZE, Codec, describe, register_codec
-from .values import scan_values
 
 try:  # optional speed-up
     import orjson as _orjson
@@ -37,33 +37,43 @@ def _stdlib_dumps(message: Any) -> bytes:
     return _stdlib_encode(message).encode("utf-8")
 
 
-def _stdlib_loads(frame: bytes) -> Any:
-    return _stdlib_decode(frame.decode("utf-8"))
+def _decode_stdlib(frame: bytes) -> Any:
+    try:
+        return _stdlib_decode(frame.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(
+            f"a message from Storm is not valid UTF-8 ({exc.reason} at byte {exc.start}): "
+            f"{describe(frame)}"
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(
+            f"a message from Storm is not valid JSON ({exc}): {describe(frame)}"
+        ) from None
+
+
+def _orjson_default(obj: Any) -> Any:
+    if isinstance(obj, tuple):  # namedtuples and other tuple subclasses
+        return list(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
 if _orjson is not None:
-    _ORJSON_OPTIONS = (
-        _orjson.OPT_NON_STR_KEYS
+    _orjson_fast_dumps: Callable[[Any], bytes] = partial(
+        _orjson.dumps,
+        default=_orjson_default,
+        option=_orjson.OPT_NON_STR_KEYS
+        | _orjson.OPT_PASSTHROUGH_DATETIME
+        | _orjson.OPT_PASSTHROUGH_DATACLASS,
+    )
+    _orjson_loads: Callable[[bytes], Any] = _orjson.loads
+    # Integers beyond 53 bits make this one raise; then we look closer (scan_values).
+    _orjson_strict_dumps: Callable[[Any], bytes] = partial(
+        _orjson.dumps,
+        default=_orjson_default,
+        option=_orjson.OPT_NON_STR_KEYS
         | _orjson.OPT_PASSTHROUGH_DATETIME
         | _orjson.OPT_PASSTHROUGH_DATACLASS
-    )
-    _orjson_dumps = _orjson.dumps
-    _orjson_loads = _orjson.loads
-    _OrjsonDecodeError = _orjson.JSONDecodeError
-
-    def _orjson_default(obj: Any) -> Any:
-        if isinstance(obj, tuple):  # namedtuples and other tuple subclasses
-            return list(obj)
-        raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
-
-    def _fast_dumps(message: Any) -> bytes:
-        return _orjson_dumps(message, default=_orjson_default, option=_ORJSON_OPTIONS)
-
-
-def _serialization_error(message: Any, exc: BaseException) -> SerializationError:
-    return SerializationError(
-        f"cannot encode message as JSON ({exc}): {describe(message)}. "
-        "Emit only JSON values: str, int, float, bool, None, lists/tuples and dicts."
+        | _orjson.OPT_STRICT_INTEGER,
     )
 
 
@@ -71,6 +81,7 @@ class JsonCodec(Codec):
     """JSON framing; ``engine``: ``"orjson"``, ``"stdlib"`` or ``"auto"`` (orjson if installed)."""
 
     name = "json"
+    suffix = END
 
     def __init__(
         self,
@@ -88,11 +99,29 @@ class JsonCodec(Codec):
         if engine not in ("orjson", "stdlib"):
             raise ProtocolError(f"unknown JSON engine {engine!r}: use 'orjson' or 'stdlib'")
         self.engine = engine
-        self._dumps: Callable[[Any], bytes] = _fast_dumps if engine == "orjson" else _stdlib_dumps
+        self.dumps_fast = _orjson_fast_dumps if engine == "orjson" else _stdlib_dumps
+        self.dumps_special = _stdlib_dumps
+        self._loads = _orjson_loads if engine == "orjson" else _decode_stdlib
+        if engine == "orjson":
+            self.dumps_checked = self._orjson_checked
         self._buf = b""
         self._pos = 0
 
-    # -- reading -------------------------------------------------------------------
+    def _orjson_checked(self, message: Any) -> bytes:
+        """``dump`` without a Python walk over the values in the common case.
+
+        orjson refuses ints beyond 53 bits in strict mode and writes NaN/infinity as
+        ``null``; only then do we walk the values (exact int64 check, NaN written
+        bare like the stdlib).
+        """
+        try:
+            body: bytes = _orjson_strict_dumps(message)
+        except TypeError:
+            return self.dump(message)
+        if b"null" in body:
+            return self.dump(message)
+        return body
+
     def read_message(self) -> Any:
         buf = self._buf
         pos = self._pos
@@ -100,13 +129,24 @@ class JsonCodec(Codec):
         if end < 0:
             buf, pos, end = self._fill(buf, pos)
         frame = buf[pos:end]
-        self._pos = end + 5
-        if self._pos == len(buf):
+        pos = end + 5
+        if pos == len(buf):
             self._buf = b""
             self._pos = 0
         else:
             self._buf = buf
-        return self._decode(frame)
+            self._pos = pos
+        try:
+            message = self._loads(frame)
+        except ValueError:  # orjson refused it: NaN, huge ints; the stdlib reads those
+            message = _decode_stdlib(frame)
+        kind = type(message)
+        if kind is dict or kind is list:
+            return message
+        raise ProtocolError(
+            "expected a JSON object (a command or tuple) or a JSON array (task ids) from "
+            f"Storm, got {kind.__name__}: {describe(frame)}"
+        )
 
     def _fill(self, buf: bytes, pos: int) -> tuple[bytes, int, int]:
         """Read until ``buf[pos:]`` holds a whole frame; returns (buf, pos, end)."""
@@ -146,49 +186,6 @@ class JsonCodec(Codec):
             f"a message from Storm is larger than the {self.max_frame_size}-byte limit "
             f"(max_frame_size); it starts with {describe(buf[:100])}"
         )
-
-    def _decode(self, frame: bytes) -> Any:
-        message: Any
-        if self.engine == "orjson":
-            try:
-                message = _orjson_loads(frame)
-            except _OrjsonDecodeError:
-                message = self._decode_stdlib(frame)  # NaN, huge ints: stdlib reads them
-        else:
-            message = self._decode_stdlib(frame)
-        if type(message) is dict or type(message) is list:
-            return message
-        raise ProtocolError(
-            "expected a JSON object (a command or tuple) or a JSON array (task ids) from "
-            f"Storm, got {type(message).__name__}: {describe(frame)}"
-        )
-
-    @staticmethod
-    def _decode_stdlib(frame: bytes) -> Any:
-        try:
-            return _stdlib_loads(frame)
-        except UnicodeDecodeError as exc:
-            raise ProtocolError(
-                f"a message from Storm is not valid UTF-8 ({exc.reason} at byte {exc.start}): "
-                f"{describe(frame)}"
-            ) from None
-        except (ValueError, RecursionError) as exc:
-            raise ProtocolError(
-                f"a message from Storm is not valid JSON ({exc}): {describe(frame)}"
-            ) from None
-
-    # -- writing -------------------------------------------------------------------
-    def encode(self, message: Mapping[str, Any], *, special: bool | None = None) -> bytes:
-        try:
-            if special is None:
-                special = scan_values(message)
-            if special:
-                return _stdlib_dumps(message) + END
-            return self._dumps(message) + END
-        except SerializationError:
-            raise
-        except (TypeError, ValueError, OverflowError, RecursionError) as exc:
-            raise _serialization_error(message, exc) from exc
 
 
 def _json_auto(input_stream: Any, output_stream: Any, **kwargs: Any) -> JsonCodec:

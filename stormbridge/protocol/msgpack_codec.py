@@ -7,13 +7,11 @@ this codec without it raises a ProtocolError that says to install it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, BinaryIO
 
-from ..errors import ProtocolError, SerializationError, StormWentAwayError
+from ..errors import ProtocolError, StormWentAwayError
 from .codec import DEFAULT_MAX_FRAME_SIZE, Codec, describe, register_codec
 from .streams import READ_SIZE
-from .values import scan_values
 
 try:
     import msgpack as _msgpack
@@ -48,7 +46,9 @@ class MsgpackCodec(Codec):
             max_buffer_size=max(max_frame_size, 2 * READ_SIZE),
         )
         self._fed = 0
-        self._pack = _msgpack.Packer(use_bin_type=True, autoreset=True).pack
+        pack = _msgpack.Packer(use_bin_type=True, autoreset=True).pack
+        self.dumps_fast = pack
+        self.dumps_special = pack
         self._last = b""
 
     def read_message(self) -> Any:
@@ -93,19 +93,6 @@ class MsgpackCodec(Codec):
                 f"(max_frame_size); it starts with {describe(chunk[:100])}"
             ) from None
         self._fed += len(chunk)
-
-    def encode(self, message: Mapping[str, Any], *, special: bool | None = None) -> bytes:
-        try:
-            if special is None:
-                scan_values(message)
-            data: bytes = self._pack(message)
-        except SerializationError:
-            raise
-        except (TypeError, ValueError, OverflowError, RecursionError) as exc:
-            raise SerializationError(
-                f"cannot encode message as msgpack ({exc}): {describe(message)}"
-            ) from exc
-        return data
 
 
 def _msgpack_factory(input_stream: Any, output_stream: Any, **kwargs: Any) -> MsgpackCodec:

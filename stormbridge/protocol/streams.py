@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+from collections.abc import Callable
 from typing import BinaryIO
 
 from ..errors import StormWentAwayError
@@ -59,20 +60,25 @@ class ByteSource:
 class ByteSink:
     """Buffers encoded messages and writes them out in one go on :meth:`flush`.
 
-    ``write`` may be called from several threads (a batching thread, user threads);
-    a lock keeps whole messages together. Writes from a thread other than the
-    component's own are flushed at once, because the component's thread may be
-    blocked reading and would not flush them for a while.
+    Each :meth:`write` takes one message body; ``suffix`` (``b"\\nend\\n"`` for JSON)
+    is added after every body at flush time. The component's own thread appends
+    without taking a lock (``list.append`` and ``del list[:n]`` are atomic), so only
+    flushes are serialized. Writes from any other thread (a batching thread, user
+    threads) are flushed at once, because the component's thread may be blocked
+    reading and would not flush them for a while.
     """
 
-    def __init__(self, stream: BinaryIO | int, *, autoflush_size: int = READ_SIZE) -> None:
+    def __init__(
+        self, stream: BinaryIO | int, *, suffix: bytes = b"", max_pending: int = 256
+    ) -> None:
         self.stream = stream
         fd = stream if isinstance(stream, int) else _fileno(stream)
         self._fd = fd
-        self._buf = bytearray()
+        self._buf: list[bytes] = []
+        self._suffix = suffix
         self._lock = threading.RLock()
         self._owner = threading.get_ident()
-        self._autoflush_size = autoflush_size
+        self._max_pending = max_pending
 
     @property
     def lock(self) -> threading.RLock:
@@ -82,35 +88,44 @@ class ByteSink:
         """Make the calling thread the owner (the one that flushes before blocking)."""
         self._owner = threading.get_ident()
 
-    def write(self, data: bytes) -> None:
-        with self._lock:
-            buf = self._buf
-            buf += data
-            if len(buf) >= self._autoflush_size or threading.get_ident() != self._owner:
-                self._flush_locked()
+    def write(self, body: bytes) -> None:
+        """Queue one message body."""
+        buf = self._buf
+        buf.append(body)
+        if len(buf) >= self._max_pending or _get_ident() != self._owner:
+            self.flush()
+
+    @property
+    def append_owned(self) -> Callable[[bytes], None]:
+        """``list.append`` on the buffer: for the owner thread only, no checks, no flush."""
+        return self._buf.append
 
     def pending(self) -> int:
-        """Bytes written but not yet flushed."""
+        """Messages written but not yet flushed."""
         return len(self._buf)
 
     def flush(self) -> None:
         with self._lock:
-            if self._buf:
-                self._flush_locked()
+            buf = self._buf
+            count = len(buf)
+            if not count:
+                return
+            items = buf[:count]
+            del buf[:count]
+            suffix = self._suffix
+            data = suffix.join(items) + suffix if suffix else b"".join(items)
+            try:
+                if self._fd is not None:
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(self._fd, view) :]
+                else:
+                    self.stream.write(data)  # type: ignore[union-attr]
+                    self.stream.flush()  # type: ignore[union-attr]
+            except (OSError, ValueError) as exc:
+                raise StormWentAwayError(
+                    f"Storm went away: writing to Storm failed: {exc}"
+                ) from exc
 
-    def _flush_locked(self) -> None:
-        data = bytes(self._buf)
-        self._buf.clear()
-        try:
-            if self._fd is not None:
-                view = memoryview(data)
-                while view:
-                    written = os.write(self._fd, view)
-                    view = view[written:]
-            else:
-                self.stream.write(data)  # type: ignore[union-attr]
-                self.stream.flush()  # type: ignore[union-attr]
-        except (BrokenPipeError, ConnectionError) as exc:
-            raise StormWentAwayError(f"Storm went away: writing to Storm failed: {exc}") from exc
-        except OSError as exc:
-            raise StormWentAwayError(f"Storm went away: writing to Storm failed: {exc}") from exc
+
+_get_ident = threading.get_ident

@@ -39,6 +39,19 @@ def scan_values(obj: Any) -> bool:
     left for the encoder to accept or refuse.
     """
     kind = type(obj)
+    if kind is list or kind is tuple:
+        special = False
+        for item in obj:
+            item_kind = type(item)
+            if item_kind is str:
+                continue
+            if item_kind is int:
+                if item < INT64_MIN or item > INT64_MAX:
+                    raise _too_big(item)
+                continue
+            if scan_values(item):
+                special = True
+        return special
     if kind is str:
         return False
     if kind is int:
@@ -47,7 +60,7 @@ def scan_values(obj: Any) -> bool:
         return False
     if kind is float:
         return not math.isfinite(obj)
-    if kind is list or kind is tuple or isinstance(obj, (list, tuple)):
+    if isinstance(obj, (list, tuple)):
         special = False
         for item in obj:
             item_kind = type(item)
