@@ -21,3 +21,15 @@ __all__ = [
     "TicklessBatchingBolt",
     "Tuple",
 ]
+
+_DSL_NAMES = frozenset({"ShellBolt", "ShellSpout", "JavaBolt", "JavaSpout"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _DSL_NAMES:  # DSL classes, loaded only when asked for (never in a worker)
+        import stormbridge.dsl
+
+        value = getattr(stormbridge.dsl, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'streamparse.storm' has no attribute {name!r}")
