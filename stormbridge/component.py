@@ -99,6 +99,7 @@ class Component:
         self._input_stream = input_stream
         self._output_stream = output_stream
         self._metric_warned = False
+        self._log_handler: logging.Handler | None = None
         self._owns_stdio = input_stream is None and output_stream is None
         self.serializer: Codec | None = None
         if not self._owns_stdio:
@@ -328,7 +329,7 @@ class Component:
         self.storm_conf = storm_conf
         self.context = context
         self.logger = logging.getLogger(f"pystorm.component.{self.component_name}")
-        configure_logging(self)
+        self._log_handler = configure_logging(self)
 
     def _run(self) -> None:
         """Handle one message from Storm. Subclasses implement it."""
@@ -377,6 +378,12 @@ class Component:
             except Terminated as exc:
                 self._close_quietly()
                 return 128 + exc.signum
+            finally:
+                handler = self._log_handler
+                if handler is not None:  # do not leave a handler on a closed pipe behind
+                    logging.getLogger().removeHandler(handler)
+                    handler.close()
+                    self._log_handler = None
 
     def _run_protected(self) -> int:
         restore_stdout = None

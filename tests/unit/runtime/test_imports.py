@@ -139,3 +139,25 @@ print('ok')
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True
     ).stdout
     assert out.strip() == "ok"
+
+
+def test_streamparse_storm_exposes_dsl_classes_lazily():
+    import streamparse.storm
+    import stormbridge
+
+    assert streamparse.storm.ShellBolt is stormbridge.ShellBolt
+    assert streamparse.storm.JavaSpout is stormbridge.JavaSpout
+
+
+def test_spout_and_bolt_spec_go_through_the_dsl():
+    from stormbridge import Bolt, Spout
+
+    class S(Spout):
+        outputs = ["word"]
+
+    class B(Bolt):
+        outputs = ["word", "count"]
+
+    spout_spec = S.spec(name="s", par=2)
+    bolt_spec = B.spec(name="b", inputs=[spout_spec], par=3)
+    assert spout_spec is not None and bolt_spec is not None
