@@ -142,8 +142,8 @@ print('ok')
 
 
 def test_streamparse_storm_exposes_dsl_classes_lazily():
-    import streamparse.storm
     import stormbridge
+    import streamparse.storm
 
     assert streamparse.storm.ShellBolt is stormbridge.ShellBolt
     assert streamparse.storm.JavaSpout is stormbridge.JavaSpout
