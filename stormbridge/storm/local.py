@@ -228,6 +228,8 @@ class LocalStorm:
             "storm.local.hostname": "127.0.0.1",
             "nimbus.seeds": ["127.0.0.1"],
             "nimbus.thrift.port": port,
+            # LocalCluster.close() waits this long for each worker to stop (default 3 s).
+            "supervisor.worker.shutdown.sleep.secs": 1,
             **self.daemon_conf,
         }
         conf_file = self.workdir / "daemon-conf.json"
