@@ -4,7 +4,8 @@ Steps: load ``config.json`` and pick an env (``-e``; else the only one; else ``l
 there is one; else none); load the topology class; resolve the topology conf as ``submit``
 does (env options < ``Topology.config`` < ``-o``/``-a``/``-w``/``-d``), then force local-mode
 settings (``stormbridge.storm.local.local_topology_conf``); compile it with this interpreter as
-the components' Python; lay out ``resources/``; find (or provision) the Storm home; run it for
+the components' Python; lay out ``resources/``; find (or provision) the Storm home; put the
+JVM jars ``project.clj`` asks for (resolved as for ``sparse jar``) on the classpath; run it for
 ``-t`` seconds (0: until Ctrl-C) with the components' logs on stdout and progress on stderr.
 
 Exit codes: 0 when the time is up (or on Ctrl-C with ``-t 0``), 130 when interrupted early,
@@ -94,6 +95,7 @@ def _output(line: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..dsl.topology import validate_topology_name
+    from ..jvmdeps import resolve_jvm_jars
     from ..project import load_project, load_topology
     from ..resources import write_resources_dir
     from ..storm.local_run import run_topology
@@ -118,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
         write_resources_dir(dest, project.root, class_paths=paths, serializer=serializer)
 
     home = _storm_home()
+    jvm_jars = resolve_jvm_jars(project.root, storm_version=home.version)
     with _sigterm_as_interrupt():
         result = run_topology(
             name,
@@ -131,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
             on_status=_status,
             nimbus_port=args.nimbus_port,
             keep_workdir=args.keep,
+            extra_classpath=jvm_jars,
         )
     if args.keep:
         _status(f"kept the run's files in {result.log_file.parent}")

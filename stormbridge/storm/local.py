@@ -109,7 +109,8 @@ class LocalStorm:
     ``workdir`` must contain ``resources/`` (see :func:`stormbridge.resources.write_resources_dir`);
     the runner writes ``storm.log``, ``jvm-stderr.log`` and its temporary files there.
     ``component_ids`` get their stderr shown; ``on_output`` receives each line the JVM prints
-    for people (called from a reader thread).
+    for people (called from a reader thread). ``extra_classpath`` adds jars (the project's
+    JVM dependencies) after Storm's.
     """
 
     def __init__(
@@ -124,6 +125,7 @@ class LocalStorm:
         java: str | None = None,
         heap_mb: int = 1024,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
+        extra_classpath: Iterable[Path] = (),
     ) -> None:
         self.home = home
         self.workdir = Path(workdir)
@@ -134,6 +136,7 @@ class LocalStorm:
         self.java = java
         self.heap_mb = int(heap_mb)
         self.startup_timeout = float(startup_timeout)
+        self.extra_classpath = tuple(Path(p) for p in extra_classpath)
         self.log_file = self.workdir / "storm.log"
         self.stderr_file = self.workdir / "jvm-stderr.log"
         self._proc: subprocess.Popen[bytes] | None = None
@@ -194,7 +197,8 @@ class LocalStorm:
     def command(self, classes: Path, conf_file: Path, log4j2_file: Path) -> list[str]:
         """The JVM command line (no shell)."""
         java = self.java or find_java()
-        classpath = os.pathsep.join([str(self.home.lib / "*"), str(classes), str(self.workdir)])
+        entries = [self.home.lib / "*", classes, self.workdir, *self.extra_classpath]
+        classpath = os.pathsep.join(str(p) for p in entries)
         return [
             java,
             f"-Xmx{self.heap_mb}m",

@@ -71,6 +71,7 @@ def run_topology(
     workdir: Path | None = None,
     keep_workdir: bool = False,
     java: str | None = None,
+    extra_classpath: Iterable[Path] = (),
 ) -> RunResult:
     """Run ``topology`` (a compiled Thrift ``StormTopology``) as ``name`` in local mode.
 
@@ -93,6 +94,7 @@ def run_topology(
         on_output=on_output,
         nimbus_port=nimbus_port,
         java=java,
+        extra_classpath=extra_classpath,
     )
     try:
         write_resources(run_dir)
@@ -121,8 +123,8 @@ def run_topology(
             status("interrupted: stopping")
             failed = False
             return RunResult("interrupted", time.monotonic() - started, storm.log_file)
-        except NimbusError as exc:
-            raise ClusterError(f"{exc}\n{storm.log_tail()}") from exc
+        except NimbusError as exc:  # e.g. InvalidTopologyError: keep the type, add the log
+            raise type(exc)(f"{exc}\n{storm.log_tail()}") from exc
         failed = False
         return RunResult(reason, elapsed, storm.log_file)
     finally:

@@ -132,3 +132,37 @@ def test_env_selection_prefers_the_named_then_the_only_then_local() -> None:
     assert _select_env(only, None).name == "prod"  # type: ignore[union-attr]
     none_local = _config({"a": {"nimbus": "p:1"}, "b": {"nimbus": "q:1"}})
     assert _select_env(none_local, None) is None
+
+
+def test_jvm_command_puts_storm_runner_resources_and_extra_jars_on_the_classpath(
+    tmp_path: Path,
+) -> None:
+    from stormbridge.storm.home import StormHome
+    from stormbridge.storm.local import LocalStorm
+    from stormbridge.storm.local_runner import RUNNER_CLASS
+
+    home = StormHome(path=tmp_path / "storm", version="2.8.3")
+    storm = LocalStorm(
+        home, tmp_path / "run", java="/jdk/bin/java", heap_mb=512,
+        extra_classpath=[tmp_path / "dep.jar"],
+    )  # fmt: skip
+    cmd = storm.command(tmp_path / "classes", tmp_path / "conf.json", tmp_path / "log4j2.xml")
+    assert cmd[0] == "/jdk/bin/java" and "-Xmx512m" in cmd
+    classpath = cmd[cmd.index("-cp") + 1].split(":")
+    assert classpath == [
+        f"{home.path}/lib/*", f"{tmp_path}/classes", f"{tmp_path}/run", f"{tmp_path}/dep.jar"
+    ]  # fmt: skip
+    assert cmd[-2:] == [RUNNER_CLASS, f"{tmp_path}/conf.json"]
+    assert f"-Dlog4j.configurationFile={tmp_path}/log4j2.xml" in cmd
+    assert f"-Djava.io.tmpdir={tmp_path}/run/tmp" in cmd
+    assert f"-Dstorm.home={home.path}" in cmd
+
+
+def test_local_storm_refuses_a_workdir_without_resources(tmp_path: Path) -> None:
+    from stormbridge.storm.home import StormHome
+    from stormbridge.storm.local import LocalStorm
+
+    storm = LocalStorm(StormHome(path=tmp_path, version="2.8.3"), tmp_path, java="java")
+    with pytest.raises(ClusterError, match="no resources/"):
+        storm.start()
+    assert storm.poll() is None and storm.stop() is None
