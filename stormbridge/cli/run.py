@@ -6,7 +6,8 @@ does (env options < ``Topology.config`` < ``-o``/``-a``/``-w``/``-d``), then for
 settings (``stormbridge.storm.local.local_topology_conf``); compile it with this interpreter as
 the components' Python; lay out ``resources/``; find (or provision) the Storm home; put the
 JVM jars ``project.clj`` asks for (resolved as for ``sparse jar``) on the classpath; run it for
-``-t`` seconds (0: until Ctrl-C) with the components' logs on stdout and progress on stderr.
+``-t`` seconds from when its executors run (0: until Ctrl-C), with the components' logs on
+stdout and progress on stderr.
 
 Exit codes: 0 when the time is up (or on Ctrl-C with ``-t 0``), 130 when interrupted early,
 1 on errors (Storm's log tail included).
@@ -51,7 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         type=_seconds,
         default=0.0,
         metavar="SECONDS",
-        help="seconds to run after the topology is submitted (default 0: until Ctrl-C)",
+        help="seconds to run once the topology runs (default 0: until Ctrl-C)",
     )
     parser.add_argument(
         "--python",
