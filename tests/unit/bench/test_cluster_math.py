@@ -82,7 +82,7 @@ def test_too_few_updates_is_an_error(bench: tuple[ModuleType, ModuleType]) -> No
 def test_doc_sections_replace_only_their_own_text(
     bench: tuple[ModuleType, ModuleType], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cluster, common = bench
+    _cluster, common = bench
     doc = tmp_path / "benchmarks.md"
     monkeypatch.setattr(common, "DOC", doc)
     common.write_doc("<!-- a:start -->\nA1\n<!-- a:end -->\n", "<!-- a:start -->", "<!-- a:end -->")
