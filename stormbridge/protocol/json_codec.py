@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 
 from ..errors import ProtocolError, StormWentAwayError
 from .codec import DEFAULT_MAX_FRAME_SIZE, Codec, describe, register_codec
+from .streams import READ_SIZE
 
 try:  # optional speed-up
     import orjson as _orjson
@@ -37,17 +38,17 @@ def _stdlib_dumps(message: Any) -> bytes:
     return _stdlib_encode(message).encode("utf-8")
 
 
-def _decode_stdlib(frame: bytes) -> Any:
+def _decode_stdlib(frame: bytes | memoryview) -> Any:
     try:
-        return _stdlib_decode(frame.decode("utf-8"))
+        return _stdlib_decode(str(frame, "utf-8"))
     except UnicodeDecodeError as exc:
         raise ProtocolError(
             f"a message from Storm is not valid UTF-8 ({exc.reason} at byte {exc.start}): "
-            f"{describe(frame)}"
+            f"{describe(bytes(frame))}"
         ) from None
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(
-            f"a message from Storm is not valid JSON ({exc}): {describe(frame)}"
+            f"a message from Storm is not valid JSON ({exc}): {describe(bytes(frame))}"
         ) from None
 
 
@@ -65,7 +66,7 @@ if _orjson is not None:
         | _orjson.OPT_PASSTHROUGH_DATETIME
         | _orjson.OPT_PASSTHROUGH_DATACLASS,
     )
-    _orjson_loads: Callable[[bytes], Any] = _orjson.loads
+    _orjson_loads: Callable[[bytes | memoryview], Any] = _orjson.loads
     # Integers beyond 53 bits make this one raise; then we look closer (scan_values).
     _orjson_strict_dumps: Callable[[Any], bytes] = partial(
         _orjson.dumps,
@@ -104,8 +105,10 @@ class JsonCodec(Codec):
         self._loads = _orjson_loads if engine == "orjson" else _decode_stdlib
         if engine == "orjson":
             self.dumps_checked = self._orjson_checked
-        self._buf = b""
-        self._pos = 0
+        self._rbuf = bytearray(READ_SIZE)
+        self._view = memoryview(self._rbuf)
+        self._start = 0
+        self._end = 0
 
     def _orjson_checked(self, message: Any) -> bytes:
         """``dump`` without a Python walk over the values in the common case.
@@ -123,19 +126,12 @@ class JsonCodec(Codec):
         return body
 
     def read_message(self) -> Any:
-        buf = self._buf
-        pos = self._pos
-        end = buf.find(END, pos)
-        if end < 0:
-            buf, pos, end = self._fill(buf, pos)
-        frame = buf[pos:end]
-        pos = end + 5
-        if pos == len(buf):
-            self._buf = b""
-            self._pos = 0
-        else:
-            self._buf = buf
-            self._pos = pos
+        start = self._start
+        idx = self._rbuf.find(END, start, self._end)
+        if idx < 0:
+            start, idx = self._fill()
+        self._start = idx + 5
+        frame = self._view[start:idx]  # no copy: the decoders read the buffer in place
         try:
             message = self._loads(frame)
         except ValueError:  # orjson refused it: NaN, huge ints; the stdlib reads those
@@ -145,21 +141,36 @@ class JsonCodec(Codec):
             return message
         raise ProtocolError(
             "expected a JSON object (a command or tuple) or a JSON array (task ids) from "
-            f"Storm, got {kind.__name__}: {describe(frame)}"
+            f"Storm, got {kind.__name__}: {describe(bytes(frame))}"
         )
 
-    def _fill(self, buf: bytes, pos: int) -> tuple[bytes, int, int]:
-        """Read until ``buf[pos:]`` holds a whole frame; returns (buf, pos, end)."""
+    def _fill(self) -> tuple[int, int]:
+        """Read until the buffer holds a whole frame; returns its (start, end)."""
         sink = self.sink
         source = self.source
+        limit = self.max_frame_size
         while True:
             if sink.pending():
                 sink.flush()
-            chunk = source.read_some()
-            rest = buf[pos:]
-            if not chunk:
-                self._buf = b""
-                self._pos = 0
+            start, end = self._start, self._end
+            if start:  # move the unfinished frame to the front
+                size = end - start
+                if size:
+                    self._view[:size] = self._view[start:end].tobytes()
+                start, end = 0, size
+                self._start, self._end = 0, size
+            capacity = len(self._rbuf)
+            if end == capacity:  # full and still no frame end: grow, up to the limit
+                if end > limit:
+                    self._too_big()
+                bigger = bytearray(min(capacity * 2, limit + READ_SIZE))
+                bigger[:end] = self._rbuf
+                self._rbuf = bigger
+                self._view = memoryview(bigger)
+            count = source.readinto(self._view[end:])
+            if not count:
+                rest = self._view[start:end].tobytes()
+                self._start = self._end = 0
                 if rest.strip():
                     raise ProtocolError(
                         "Storm closed the pipe in the middle of a message; received "
@@ -168,23 +179,23 @@ class JsonCodec(Codec):
                 raise StormWentAwayError(
                     "Storm went away: end of input from Storm (the worker closed the pipe)"
                 )
-            start = max(len(rest) - 4, 0)
-            buf = rest + chunk if rest else chunk
-            pos = 0
-            end = buf.find(END, start)
-            if end >= 0:
-                if end > self.max_frame_size:
-                    self._too_big(buf)
-                return buf, pos, end
-            if len(buf) > self.max_frame_size:
-                self._too_big(buf)
+            search_from = max(end - 4, start)
+            end += count
+            self._end = end
+            idx = self._rbuf.find(END, search_from, end)
+            if idx >= 0:
+                if idx - start > limit:
+                    self._too_big()
+                return start, idx
+            if end - start > limit:
+                self._too_big()
 
-    def _too_big(self, buf: bytes) -> None:
-        self._buf = b""
-        self._pos = 0
+    def _too_big(self) -> None:
+        head = self._view[self._start : self._start + 100].tobytes()
+        self._start = self._end = 0
         raise ProtocolError(
             f"a message from Storm is larger than the {self.max_frame_size}-byte limit "
-            f"(max_frame_size); it starts with {describe(buf[:100])}"
+            f"(max_frame_size); it starts with {describe(head)}"
         )
 
 

@@ -50,6 +50,7 @@ class MsgpackCodec(Codec):
         self.dumps_fast = pack
         self.dumps_special = pack
         self._last = b""
+        self._view = memoryview(bytearray(READ_SIZE))
 
     def read_message(self) -> Any:
         unpacker = self._unpacker
@@ -74,8 +75,9 @@ class MsgpackCodec(Codec):
     def _feed_more(self) -> None:
         if self.sink.pending():
             self.sink.flush()
-        chunk = self.source.read_some()
-        if not chunk:
+        count = self.source.readinto(self._view)
+        chunk = self._view[:count]
+        if not count:
             if self._fed > self._unpacker.tell():
                 raise ProtocolError(
                     "Storm closed the pipe in the middle of a msgpack message; last bytes "
@@ -84,15 +86,15 @@ class MsgpackCodec(Codec):
             raise StormWentAwayError(
                 "Storm went away: end of input from Storm (the worker closed the pipe)"
             )
-        self._last = chunk
+        self._last = chunk[:100].tobytes()
         try:
             self._unpacker.feed(chunk)
         except _msgpack.BufferFull:
             raise ProtocolError(
                 f"a message from Storm is larger than the {self.max_frame_size}-byte limit "
-                f"(max_frame_size); it starts with {describe(chunk[:100])}"
+                f"(max_frame_size); it starts with {describe(chunk[:100].tobytes())}"
             ) from None
-        self._fed += len(chunk)
+        self._fed += count
 
 
 def _msgpack_factory(input_stream: Any, output_stream: Any, **kwargs: Any) -> MsgpackCodec:

@@ -56,6 +56,21 @@ class ByteSource:
             data = bytes(data)
         return data
 
+    def readinto(self, view: memoryview) -> int:
+        """Read into ``view`` (no allocation); 0 at end of input."""
+        try:
+            if self._fd is not None:
+                return os.readv(self._fd, [view])
+            stream = self.stream
+            readinto = getattr(stream, "readinto1", None) or getattr(stream, "readinto", None)
+            if readinto is not None:
+                return readinto(view) or 0
+            data = self._reader(len(view)) or b""
+        except OSError as exc:
+            raise StormWentAwayError(f"Storm went away: reading from Storm failed: {exc}") from exc
+        view[: len(data)] = data
+        return len(data)
+
 
 class ByteSink:
     """Buffers encoded messages and writes them out in one go on :meth:`flush`.
@@ -113,14 +128,19 @@ class ByteSink:
             items = buf[:count]
             del buf[:count]
             suffix = self._suffix
-            data = suffix.join(items) + suffix if suffix else b"".join(items)
+            body = suffix.join(items) if suffix else b"".join(items)
             try:
                 if self._fd is not None:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(self._fd, view) :]
+                    # One system call for body + final suffix; no concatenation copy.
+                    parts = [body, suffix] if suffix else [body]
+                    total = len(body) + len(suffix)
+                    written = os.writev(self._fd, parts)
+                    if written < total:
+                        view = memoryview(body + suffix)[written:]
+                        while view:
+                            view = view[os.write(self._fd, view) :]
                 else:
-                    self.stream.write(data)  # type: ignore[union-attr]
+                    self.stream.write(body + suffix)  # type: ignore[union-attr]
                     self.stream.flush()  # type: ignore[union-attr]
             except (OSError, ValueError) as exc:
                 raise StormWentAwayError(
