@@ -96,6 +96,30 @@ class Spout(Component):
             )
         self._append(self._sync_body)
 
+    def _run_forever(self) -> None:
+        """:meth:`_run` in a loop, with everything it looks up held in local variables."""
+        if type(self)._run is not Spout._run or "_run" in self.__dict__:
+            super()._run_forever()
+            return
+        read = self._read
+        pending = self._pending_commands
+        append = self._append
+        sync_body = self._sync_body
+        next_tuple = self.next_tuple
+        while True:
+            cmd = pending.popleft() if pending else read()
+            command = cmd.get("command") if type(cmd) is dict else None
+            if command == "next":
+                next_tuple()
+            elif command in ("ack", "fail", "activate", "deactivate"):
+                self._pending_commands.appendleft(cmd)
+                self._run()  # the rare commands: one code path with the checks
+                continue
+            else:
+                pending.appendleft(cmd)
+                self._run()  # raises the precise ProtocolError
+            append(sync_body)
+
     def _handle_run_exception(self, exc: BaseException) -> None:
         # raise_exception sends error + sync; Storm keeps waiting for the command's sync.
         self.raise_exception(exc)
