@@ -279,6 +279,12 @@ def render(results: dict[str, Any]) -> str:
         "changes hit both alike. The driver and the component share the machine: **wall "
         "figures were taken on a shared 2-core machine** where other work was running (see the "
         "load average) and are indicative only; CPU-seconds are the robust figure.",
+        "- **msgpack:** Storm ships no Java msgpack multilang serializer (STORM-1565 was "
+        "closed Won't Fix), so on a real cluster every runtime speaks JSON; the msgpack rows "
+        "compare the Python side alone (pystorm's `-s msgpack` against stormbridge's).",
+        "- **Profiling:** `.venv/bin/python bench/run.py --profile stormbridge` "
+        "(or `pystorm`; `--profile-kind spout`) runs one JSON case under cProfile with a CPU "
+        "timer (`bench/profile_component.py`) and prints the hottest functions.",
         "- A real Storm worker adds the JVM's side of the pipe (json-smart, one flush per "
         "message) which is the same for both runtimes; see the cluster benchmark for "
         "end-to-end numbers.",
