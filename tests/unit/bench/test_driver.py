@@ -8,6 +8,7 @@ stand-alone multilang bolt to show the driver's checks catch miscounts and lost 
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import sys
 import textwrap
@@ -64,12 +65,18 @@ def test_word_count_bolt_every_tuple_acked_and_counted(resources: str, serialize
     assert run.summary()["acked"] == n
 
 
-@pytest.mark.parametrize("serializer", ["json", "msgpack"])
-def test_word_spout_one_word_per_next(resources: str, serializer: str) -> None:
+@pytest.mark.parametrize(
+    ("serializer", "same_cpu"), [("json", False), ("json", True), ("msgpack", False)]
+)
+def test_word_spout_one_word_per_next(resources: str, serializer: str, same_cpu: bool) -> None:
     args = ["spouts.words.WordSpout"]
     if serializer != "json":
         args = ["-s", serializer, *args]
-    run = driver.run_spout(_cmd(*args), resources, 300, serializer=serializer, timeout=60)
+    before = os.sched_getaffinity(0)
+    run = driver.run_spout(
+        _cmd(*args), resources, 300, serializer=serializer, timeout=60, same_cpu=same_cpu
+    )
+    assert os.sched_getaffinity(0) == before  # the driver's CPU mask is restored
     assert [values for values, _ in run.emits] == [[driver.WORDS[i % 4]] for i in range(300)]
     driver.check_word_spout(run)
 
