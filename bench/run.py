@@ -318,7 +318,9 @@ def profile(impl: str, kind: str, venvs: dict[str, Path], cwd: str, n: int) -> N
         run = driver.run_bolt(cmd, cwd, n, serializer="json", timeout=600, env=child_env())
         driver.check_word_count(run)
     else:
-        run = driver.run_spout(cmd, cwd, n, serializer="json", timeout=600, env=child_env())
+        run = driver.run_spout(
+            cmd, cwd, n, serializer="json", timeout=600, env=child_env(), same_cpu=True
+        )
         driver.check_word_spout(run)
     print(f"{impl}: {run.cpu_seconds * 1e6 / n:.1f} us CPU/tuple under cProfile (CPU timer)")
     print(f"profile in {out}; tottime/cumtime below are CPU seconds of the main thread")
