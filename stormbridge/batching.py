@@ -84,7 +84,7 @@ class BatchingBolt(Bolt):
         tup = self._make_tuple(msg)
         self._current_tups = [tup]
         if tup.stream == HEARTBEAT_STREAM and tup.task == -1:
-            self._write(self._encode(_SYNC, special=False))
+            self._write(self._sync_body)
         elif tup.stream == TICK_STREAM and tup.component == TICK_COMPONENT:
             self.process_tick(tup)
         else:
@@ -213,7 +213,7 @@ class TicklessBatchingBolt(BatchingBolt):
             raise self._fatal
         tup = self._make_tuple(msg)
         if tup.stream == HEARTBEAT_STREAM and tup.task == -1:
-            self._write(self._encode(_SYNC, special=False))
+            self._write(self._sync_body)
         elif tup.stream == TICK_STREAM and tup.component == TICK_COMPONENT:
             self.process_tick(tup)
         else:
