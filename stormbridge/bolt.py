@@ -134,7 +134,14 @@ class Bolt(Component):
                     "stream": stream,
                     "need_task_ids": False,
                 }
-            self._write(self._dumps_checked(msg))
+            try:
+                body = self._dumps_strict(msg)
+            except TypeError:  # a big int or an odd value: the careful path decides
+                body = self._dump(msg)
+            else:
+                if b"null" in body:  # None, or a NaN/infinity written as null
+                    body = self._dump(msg)
+            self._write(body)
             return None
         return self._emit(tup, None, stream, anchors, direct_task, need_task_ids)
 

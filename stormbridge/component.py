@@ -117,6 +117,7 @@ class Component:
         self._dump = codec.dump
         self._dumps_fast = codec.dumps_fast
         self._dumps_checked = codec.dumps_checked
+        self._dumps_strict = codec.dumps_strict
         self._append = codec.sink.append_owned
         self._sync_body = codec.dump(_SYNC)
         self._write = codec.sink.write

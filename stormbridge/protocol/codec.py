@@ -66,6 +66,10 @@ class Codec(abc.ABC):
         self.dumps_special: Callable[[Any], bytes]
         #: ``dump(message)`` with every check, as fast as the codec can make it.
         self.dumps_checked: Callable[[Any], bytes] = self.dump
+        #: A C-level encoder that raises TypeError whenever it cannot vouch for the
+        #: result (then use :meth:`dump`); its output must also be re-checked with
+        #: :meth:`dump` when it contains ``null`` (NaN/infinity may hide there).
+        self.dumps_strict: Callable[[Any], bytes] = self.dump
 
     # -- reading -------------------------------------------------------------------
     @abc.abstractmethod

@@ -105,6 +105,7 @@ class JsonCodec(Codec):
         self._loads = _orjson_loads if engine == "orjson" else _decode_stdlib
         if engine == "orjson":
             self.dumps_checked = self._orjson_checked
+            self.dumps_strict = _orjson_strict_dumps
         self._rbuf = bytearray(READ_SIZE)
         self._view = memoryview(self._rbuf)
         self._start = 0
