@@ -129,8 +129,11 @@ class Tickless(TicklessBatchingBolt):
         words = [t.values[0] for t in tups]
         if "x" in words:
             raise ValueError("bad batch")
-        if "slow" in words:
-            time.sleep(1.5)
+        if "slow" in words:  # hold the batch until the test says so (or 20 s)
+            release = self.storm_conf.get("test.release_file")
+            deadline = time.monotonic() + 20
+            while release and not os.path.exists(release) and time.monotonic() < deadline:
+                time.sleep(0.01)
         self.emit([",".join(words)])
 
 
