@@ -457,6 +457,11 @@ class Component:
                 self._flush()
             except StormWentAwayError:
                 return EXIT_STORM_WENT_AWAY
+            # Storm's ShellBolt reports the subprocess's death (with whatever stderr it has not
+            # drained yet) after our ``error``; put the traceback there too so the UI's
+            # lastError names the Python exception rather than only "exitCode:1".
+            # The summary line first: the UI shows only the first 200 characters of an error.
+            _write_stderr(f"{type(exc).__name__}: {exc}\n{_format_exception(exc)}")
             return EXIT_EXCEPTION
         return None
 
@@ -466,3 +471,15 @@ class Component:
                 self._flush()
         except (StormBridgeError, OSError):
             pass
+
+
+def _format_exception(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+def _write_stderr(text: str) -> None:
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
