@@ -207,8 +207,13 @@ class Bolt(Component):
         read = self._read
         pending = self._pending_commands
         append = self._append
-        dumps_fast = self._dumps_fast
         sync_body = self._sync_body
+        codec = self.serializer
+        assert codec is not None
+        ack_head = codec.ack_head
+        ack_tail = codec.ack_tail
+        dumps_str = codec.dumps_str
+        dumps_fast = self._dumps_fast
         types_get = self._values_types.get
         process = self.process
         process_tick = self.process_tick
@@ -242,7 +247,10 @@ class Bolt(Component):
                 process(tup)
             if self.auto_ack:
                 if plain_ack and type(tup_id) is str:
-                    append(dumps_fast({"command": "ack", "id": tup_id}))
+                    if ack_head is not None:
+                        append(ack_head + dumps_str(tup_id) + ack_tail)
+                    else:
+                        append(dumps_fast({"command": "ack", "id": tup_id}))
                 else:
                     self.ack(tup)
             self._current_tups = []

@@ -70,6 +70,11 @@ class Codec(abc.ABC):
         #: result (then use :meth:`dump`); its output must also be re-checked with
         #: :meth:`dump` when it contains ``null`` (NaN/infinity may hide there).
         self.dumps_strict: Callable[[Any], bytes] = self.dump
+        #: Set by codecs whose ``{"command": "ack", "id": ID}`` for a str ID is exactly
+        #: ``ack_head + dumps_str(ID) + ack_tail`` (the bolt's auto-ack fast path).
+        self.ack_head: bytes | None = None
+        self.ack_tail: bytes = b""
+        self.dumps_str: Callable[[str], bytes] = self.dump
 
     # -- reading -------------------------------------------------------------------
     @abc.abstractmethod

@@ -68,14 +68,17 @@ if _orjson is not None:
     )
     _orjson_loads: Callable[[bytes | bytearray], Any] = _orjson.loads
     # Integers beyond 53 bits make this one raise; then we look closer (scan_values).
+    # No OPT_NON_STR_KEYS here: it makes every dict slower, and a dict with non-str keys
+    # then raises TypeError, which sends the message down the careful path (same bytes).
     _orjson_strict_dumps: Callable[[Any], bytes] = partial(
         _orjson.dumps,
         default=_orjson_default,
-        option=_orjson.OPT_NON_STR_KEYS
-        | _orjson.OPT_PASSTHROUGH_DATETIME
+        option=_orjson.OPT_PASSTHROUGH_DATETIME
         | _orjson.OPT_PASSTHROUGH_DATACLASS
         | _orjson.OPT_STRICT_INTEGER,
     )
+    # A str alone: orjson's defaults write it exactly as the other encoders do.
+    _orjson_dumps_str: Callable[[str], bytes] = _orjson.dumps
 
 
 class JsonCodec(Codec):
@@ -106,8 +109,14 @@ class JsonCodec(Codec):
         if engine == "orjson":
             self.dumps_checked = self._orjson_checked
             self.dumps_strict = _orjson_strict_dumps
+            self.dumps_str = _orjson_dumps_str
+        else:
+            self.dumps_str = _stdlib_dumps
+        self.ack_head = b'{"command":"ack","id":'
+        self.ack_tail = b"}"
         self._rbuf = bytearray(READ_SIZE)
         self._view = memoryview(self._rbuf)
+        self._capacity = READ_SIZE
         self._start = 0
         self._end = 0
 
@@ -127,12 +136,14 @@ class JsonCodec(Codec):
         return body
 
     def read_message(self) -> Any:
+        rbuf = self._rbuf
         start = self._start
-        idx = self._rbuf.find(END, start, self._end)
+        idx = rbuf.find(END, start, self._end)
         if idx < 0:
             start, idx = self._fill()
+            rbuf = self._rbuf
         self._start = idx + 5
-        frame = self._rbuf[start:idx]  # (orjson reads a bytearray faster than a memoryview)
+        frame = rbuf[start:idx]  # (orjson reads a bytearray faster than a memoryview)
         try:
             message = self._loads(frame)
         except ValueError:  # orjson refused it: NaN, huge ints; the stdlib reads those
@@ -148,48 +159,57 @@ class JsonCodec(Codec):
     def _fill(self) -> tuple[int, int]:
         """Read until the buffer holds a whole frame; returns its (start, end)."""
         sink = self.sink
-        source = self.source
+        pending = sink.buffer
+        readinto = self.source.readinto
         limit = self.max_frame_size
         while True:
-            if sink.pending():
+            if pending:
                 sink.flush()
-            start, end = self._start, self._end
+            start = self._start
+            end = self._end
             if start:  # move the unfinished frame to the front
-                size = end - start
-                if size:
-                    self._view[:size] = self._view[start:end].tobytes()
-                start, end = 0, size
-                self._start, self._end = 0, size
-            capacity = len(self._rbuf)
-            if end == capacity:  # full and still no frame end: grow, up to the limit
-                if end > limit:
-                    self._too_big()
-                bigger = bytearray(min(capacity * 2, limit + READ_SIZE))
-                bigger[:end] = self._rbuf
-                self._rbuf = bigger
-                self._view = memoryview(bigger)
-            count = source.readinto(self._view[end:])
+                end -= start
+                if end:
+                    self._view[:end] = self._view[start : start + end].tobytes()
+                start = self._start = 0
+                self._end = end
+            if end == self._capacity:  # full and still no frame end: grow, up to the limit
+                self._grow(end)
+            count = readinto(self._view[end:])
             if not count:
-                rest = self._view[start:end].tobytes()
-                self._start = self._end = 0
-                if rest.strip():
-                    raise ProtocolError(
-                        "Storm closed the pipe in the middle of a message; received "
-                        f"{describe(rest)} without the closing 'end' line"
-                    )
-                raise StormWentAwayError(
-                    "Storm went away: end of input from Storm (the worker closed the pipe)"
-                )
-            search_from = max(end - 4, start)
+                self._end_of_input(end)
+            # A frame end may straddle the old end: search from 4 bytes before it.
+            search_from = end - 4 if end > 4 else 0
             end += count
             self._end = end
             idx = self._rbuf.find(END, search_from, end)
             if idx >= 0:
-                if idx - start > limit:
+                if idx > limit:
                     self._too_big()
-                return start, idx
-            if end - start > limit:
+                return 0, idx
+            if end > limit:
                 self._too_big()
+
+    def _grow(self, end: int) -> None:
+        if end > self.max_frame_size:
+            self._too_big()
+        bigger = bytearray(min(self._capacity * 2, self.max_frame_size + READ_SIZE))
+        bigger[:end] = self._rbuf
+        self._rbuf = bigger
+        self._view = memoryview(bigger)
+        self._capacity = len(bigger)
+
+    def _end_of_input(self, end: int) -> None:
+        rest = self._view[:end].tobytes()
+        self._start = self._end = 0
+        if rest.strip():
+            raise ProtocolError(
+                "Storm closed the pipe in the middle of a message; received "
+                f"{describe(rest)} without the closing 'end' line"
+            )
+        raise StormWentAwayError(
+            "Storm went away: end of input from Storm (the worker closed the pipe)"
+        )
 
     def _too_big(self) -> None:
         head = self._view[self._start : self._start + 100].tobytes()

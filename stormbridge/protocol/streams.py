@@ -90,6 +90,8 @@ class ByteSink:
         fd = stream if isinstance(stream, int) else _fileno(stream)
         self._fd = fd
         self._buf: list[bytes] = []
+        #: The queue itself, for hot paths that test it for emptiness without a call.
+        self.buffer = self._buf
         self._suffix = suffix
         self._lock = threading.RLock()
         self._owner = threading.get_ident()
@@ -120,6 +122,8 @@ class ByteSink:
         return len(self._buf)
 
     def flush(self) -> None:
+        if not self._buf:
+            return
         with self._lock:
             buf = self._buf
             count = len(buf)
@@ -132,9 +136,11 @@ class ByteSink:
             try:
                 if self._fd is not None:
                     # One system call for body + final suffix; no concatenation copy.
-                    parts = [body, suffix] if suffix else [body]
+                    if suffix:
+                        written = _writev(self._fd, [body, suffix])
+                    else:
+                        written = _writev(self._fd, [body])
                     total = len(body) + len(suffix)
-                    written = os.writev(self._fd, parts)
                     if written < total:
                         view = memoryview(body + suffix)[written:]
                         while view:
@@ -149,3 +155,4 @@ class ByteSink:
 
 
 _get_ident = threading.get_ident
+_writev = os.writev
