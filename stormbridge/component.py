@@ -118,6 +118,9 @@ class Component:
         self._dumps_fast = codec.dumps_fast
         self._dumps_checked = codec.dumps_checked
         self._dumps_strict = codec.dumps_strict
+        self._strict_encode = codec.strict_encode
+        self._strict_default = codec.strict_default
+        self._strict_option = codec.strict_option
         self._append = codec.sink.append_owned
         self._sync_body = codec.dump(_SYNC)
         self._write = codec.sink.write
@@ -132,6 +135,7 @@ class Component:
         os.dup2(devnull, 0)
         os.close(devnull)
         os.dup2(2, 1)  # C-level writes to fd 1 now land in stderr, not in the protocol
+        self._protocol_out_fd = out_fd
         self._open_codec(in_fd, out_fd)
 
     # -- predicates ----------------------------------------------------------------
@@ -457,13 +461,27 @@ class Component:
                 self._flush()
             except StormWentAwayError:
                 return EXIT_STORM_WENT_AWAY
-            # Storm's ShellBolt reports the subprocess's death (with whatever stderr it has not
-            # drained yet) after our ``error``; put the traceback there too so the UI's
-            # lastError names the Python exception rather than only "exitCode:1".
-            # The summary line first: the UI shows only the first 200 characters of an error.
-            _write_stderr(f"{type(exc).__name__}: {exc}\n{_format_exception(exc)}")
+            self._last_words(exc)
             return EXIT_EXCEPTION
         return None
+
+    def _last_words(self, exc: BaseException) -> None:
+        """Leave the exception in the error Storm reports when this process dies.
+
+        Storm's ShellBolt reports the subprocess's death *after* our ``error`` command, so the
+        UI's lastError is that death notice, which carries whatever the process writes to
+        stderr between closing its protocol pipe and exiting (``errorString:``). So: close the
+        protocol output (Storm's reader sees EOF and starts reading our stderr to the end), then
+        write the exception, summary line first (the UI shows an error's first 200 characters).
+        """
+        out_fd = getattr(self, "_protocol_out_fd", None)
+        if out_fd is not None:
+            self._protocol_out_fd = None
+            try:
+                os.close(out_fd)
+            except OSError:
+                pass
+        _write_stderr(f"{type(exc).__name__}: {exc}\n{_format_exception(exc)}")
 
     def _close_quietly(self) -> None:
         try:

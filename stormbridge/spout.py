@@ -69,11 +69,11 @@ class Spout(Component):
                 msg["stream"] = stream
             msg["need_task_ids"] = False
             try:
-                body = self._dumps_strict(msg)
+                body = self._strict_encode(msg, self._strict_default, self._strict_option)
             except TypeError:  # a big int or an odd value: the careful path decides
                 body = self._dump(msg)
             else:
-                if b"null" in body:  # None, or a NaN/infinity written as null
+                if body.find(b"null") >= 0:  # None, or NaN/infinity written as null
                     body = self._dump(msg)
             self._write(body)
             return None

@@ -75,6 +75,15 @@ class Codec(abc.ABC):
         self.ack_head: bytes | None = None
         self.ack_tail: bytes = b""
         self.dumps_str: Callable[[str], bytes] = self.dump
+        #: ``strict_encode(message, strict_default, strict_option)`` does what
+        #: ``dumps_strict(message)`` does, for hot paths that can pass the arguments
+        #: themselves (a ``functools.partial`` with keywords costs more than the encoding).
+        self.strict_encode: Callable[[Any, Any, Any], bytes] = self._strict_encode
+        self.strict_default: Any = None
+        self.strict_option: Any = None
+
+    def _strict_encode(self, message: Any, default: Any, option: Any) -> bytes:
+        return self.dumps_strict(message)
 
     # -- reading -------------------------------------------------------------------
     @abc.abstractmethod

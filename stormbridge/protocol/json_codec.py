@@ -70,12 +70,13 @@ if _orjson is not None:
     # Integers beyond 53 bits make this one raise; then we look closer (scan_values).
     # No OPT_NON_STR_KEYS here: it makes every dict slower, and a dict with non-str keys
     # then raises TypeError, which sends the message down the careful path (same bytes).
-    _orjson_strict_dumps: Callable[[Any], bytes] = partial(
-        _orjson.dumps,
-        default=_orjson_default,
-        option=_orjson.OPT_PASSTHROUGH_DATETIME
+    _STRICT_OPTION = (
+        _orjson.OPT_PASSTHROUGH_DATETIME
         | _orjson.OPT_PASSTHROUGH_DATACLASS
-        | _orjson.OPT_STRICT_INTEGER,
+        | _orjson.OPT_STRICT_INTEGER
+    )
+    _orjson_strict_dumps: Callable[[Any], bytes] = partial(
+        _orjson.dumps, default=_orjson_default, option=_STRICT_OPTION
     )
     # A str alone: orjson's defaults write it exactly as the other encoders do.
     _orjson_dumps_str: Callable[[str], bytes] = _orjson.dumps
@@ -110,6 +111,9 @@ class JsonCodec(Codec):
             self.dumps_checked = self._orjson_checked
             self.dumps_strict = _orjson_strict_dumps
             self.dumps_str = _orjson_dumps_str
+            self.strict_encode = _orjson.dumps
+            self.strict_default = _orjson_default
+            self.strict_option = _STRICT_OPTION
         else:
             self.dumps_str = _stdlib_dumps
         self.ack_head = b'{"command":"ack","id":'
@@ -131,7 +135,7 @@ class JsonCodec(Codec):
             body: bytes = _orjson_strict_dumps(message)
         except TypeError:
             return self.dump(message)
-        if b"null" in body:
+        if body.find(b"null") >= 0:  # (`in` on bytes first raises and clears a TypeError)
             return self.dump(message)
         return body
 
