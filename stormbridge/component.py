@@ -63,6 +63,9 @@ class Component:
     ignored (no signal handler is ever installed by a constructor).
     """
 
+    #: The protocol's private output fd while :meth:`run` owns stdin/stdout.
+    _protocol_out_fd: int | None = None
+
     #: DSL class attributes (streamparse): output fields, parallelism, per-component conf.
     outputs: ClassVar[Any] = None
     par: ClassVar[Any] = 1
@@ -124,6 +127,8 @@ class Component:
         self._append = codec.sink.append_owned
         self._sync_body = codec.dump(_SYNC)
         self._write = codec.sink.write
+        self._sink = codec.sink
+        self._out = codec.sink.buffer
         self._flush = codec.sink.flush
 
     def _take_stdio(self) -> None:

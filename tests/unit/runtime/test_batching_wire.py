@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from stormbridge.testing.peer import PeerError
+
 pytestmark = pytest.mark.timeout(60)
 
 
@@ -102,5 +104,19 @@ def test_tickless_exit_on_exception_ends_the_process(spawn):
     assert peer.read(skip_logs=True)["command"] == "error"
     assert peer.read() == {"command": "sync"}
     assert peer.read() == {"command": "fail", "id": bad}
-    peer.send_heartbeat()  # wakes the main thread, which then exits
-    assert peer.wait() == 1
+    # The main thread exits at its next message after the batch thread has reported;
+    # Storm sends a heartbeat every second, so keep doing that until the process ends
+    # (one heartbeat alone can arrive before the batch thread has finished reporting).
+    for _ in range(30):
+        try:
+            peer.send_heartbeat()
+        except (PeerError, OSError):
+            pass  # already gone: wait() below collects the exit code
+        try:
+            return_code = peer.wait(timeout=1.0)
+        except PeerError:
+            continue
+        break
+    else:
+        pytest.fail("the component did not exit after 30 heartbeats")
+    assert return_code == 1
