@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from threading import get_ident as _get_ident
 from typing import Any
 
 from .component import Component
@@ -141,7 +142,10 @@ class Bolt(Component):
             else:
                 if body.find(b"null") >= 0:  # None, or NaN/infinity written as null
                     body = self._dump(msg)
-            self._write(body)
+            out = self._out  # ByteSink.write, inlined
+            out.append(body)
+            if len(out) >= self._sink.max_pending or _get_ident() != self._sink.owner:
+                self._flush()
             return None
         return self._emit(tup, None, stream, anchors, direct_task, need_task_ids)
 

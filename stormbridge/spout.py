@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from threading import get_ident as _get_ident
 from typing import Any
 
 from .component import Component
@@ -75,7 +76,10 @@ class Spout(Component):
             else:
                 if body.find(b"null") >= 0:  # None, or NaN/infinity written as null
                     body = self._dump(msg)
-            self._write(body)
+            out = self._out  # ByteSink.write, inlined
+            out.append(body)
+            if len(out) >= self._sink.max_pending or _get_ident() != self._sink.owner:
+                self._flush()
             return None
         return self._emit(tup, tup_id, stream, None, direct_task, need_task_ids)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import partial
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 from ..errors import ProtocolError, StormWentAwayError
 from .codec import DEFAULT_MAX_FRAME_SIZE, Codec, describe, register_codec
@@ -164,7 +164,7 @@ class JsonCodec(Codec):
         """Read until the buffer holds a whole frame; returns its (start, end)."""
         sink = self.sink
         pending = sink.buffer
-        readinto = self.source.readinto
+        readinto = self.source.readinto_raw
         limit = self.max_frame_size
         while True:
             if pending:
@@ -179,7 +179,12 @@ class JsonCodec(Codec):
                 self._end = end
             if end == self._capacity:  # full and still no frame end: grow, up to the limit
                 self._grow(end)
-            count = readinto(self._view[end:])
+            try:
+                count = readinto(self._view[end:] if end else self._view)
+            except OSError as exc:
+                raise StormWentAwayError(
+                    f"Storm went away: reading from Storm failed: {exc}"
+                ) from exc
             if not count:
                 self._end_of_input(end)
             # A frame end may straddle the old end: search from 4 bytes before it.
@@ -203,7 +208,7 @@ class JsonCodec(Codec):
         self._view = memoryview(bigger)
         self._capacity = len(bigger)
 
-    def _end_of_input(self, end: int) -> None:
+    def _end_of_input(self, end: int) -> NoReturn:
         rest = self._view[:end].tobytes()
         self._start = self._end = 0
         if rest.strip():

@@ -38,9 +38,15 @@ class ByteSource:
         self.stream = stream
         fd = stream if isinstance(stream, int) else _fileno(stream)
         self._fd = fd
+        #: ``readinto_raw(view)``: like :meth:`readinto`, but for a file descriptor it is
+        #: C code end to end and raises OSError itself (callers on a hot path catch it).
+        self.readinto_raw: Callable[[memoryview], int | None]
         if fd is None:
             reader = getattr(stream, "read1", None) or stream.read  # type: ignore[union-attr]
             self._reader = reader
+            self.readinto_raw = self.readinto
+        else:
+            self.readinto_raw = io.FileIO(fd, "rb", closefd=False).readinto
 
     def read_some(self, size: int = READ_SIZE) -> bytes:
         """At least one byte, or ``b""`` at end of input (StormWentAwayError on I/O errors)."""
@@ -89,13 +95,17 @@ class ByteSink:
         self.stream = stream
         fd = stream if isinstance(stream, int) else _fileno(stream)
         self._fd = fd
+        #: C-level ``write`` on the descriptor (None for a stream without one).
+        self._write_raw = None if fd is None else io.FileIO(fd, "wb", closefd=False).write
         self._buf: list[bytes] = []
         #: The queue itself, for hot paths that test it for emptiness without a call.
         self.buffer = self._buf
         self._suffix = suffix
         self._lock = threading.RLock()
-        self._owner = threading.get_ident()
-        self._max_pending = max_pending
+        #: The thread that flushes before it blocks on a read; writes from any other
+        #: thread are flushed at once. Hot paths inline :meth:`write` with these.
+        self.owner = threading.get_ident()
+        self.max_pending = max_pending
 
     @property
     def lock(self) -> threading.RLock:
@@ -103,13 +113,13 @@ class ByteSink:
 
     def claim(self) -> None:
         """Make the calling thread the owner (the one that flushes before blocking)."""
-        self._owner = threading.get_ident()
+        self.owner = threading.get_ident()
 
     def write(self, body: bytes) -> None:
         """Queue one message body."""
         buf = self._buf
         buf.append(body)
-        if len(buf) >= self._max_pending or _get_ident() != self._owner:
+        if len(buf) >= self.max_pending or _get_ident() != self.owner:
             self.flush()
 
     @property
@@ -131,28 +141,26 @@ class ByteSink:
                 return
             items = buf[:count]
             del buf[:count]
-            suffix = self._suffix
-            body = suffix.join(items) if suffix else b"".join(items)
+            items.append(b"")  # so the join ends with the suffix too
+            data = self._suffix.join(items)
             try:
-                if self._fd is not None:
-                    # One system call for body + final suffix; no concatenation copy.
-                    if suffix:
-                        written = _writev(self._fd, [body, suffix])
-                    else:
-                        written = _writev(self._fd, [body])
-                    total = len(body) + len(suffix)
-                    if written < total:
-                        view = memoryview(body + suffix)[written:]
-                        while view:
-                            view = view[os.write(self._fd, view) :]
+                if self._write_raw is not None:
+                    written = self._write_raw(data)
+                    if written is None or written < len(data):
+                        self._write_rest(data, written or 0)
                 else:
-                    self.stream.write(body + suffix)  # type: ignore[union-attr]
+                    self.stream.write(data)  # type: ignore[union-attr]
                     self.stream.flush()  # type: ignore[union-attr]
             except (OSError, ValueError) as exc:
                 raise StormWentAwayError(
                     f"Storm went away: writing to Storm failed: {exc}"
                 ) from exc
 
+    def _write_rest(self, data: bytes, written: int) -> None:
+        """Finish a short write (a full pipe, a signal)."""
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(self._fd, view) :]  # type: ignore[arg-type]
+
 
 _get_ident = threading.get_ident
-_writev = os.writev
