@@ -23,6 +23,7 @@ from .stats import (
     error_fields,
     executor_id,
     float_str,
+    last_error,
     pretty_uptime,
     sorted_errors,
     task_count,
@@ -64,7 +65,7 @@ def _spout_window_row(c: ComponentStats, window: str, errors: Sequence[Any]) -> 
         "acked": c.acked,
         "failed": c.failed,
         "completeLatency": c.complete_latency,
-        "lastError": str(ordered[-1].error)[:LAST_ERROR_CHARS] if ordered else "",
+        "lastError": str(last_error(ordered).error)[:LAST_ERROR_CHARS] if ordered else "",
     }
 
 

@@ -264,6 +264,43 @@ def error_fields(error: Any, now: int, as_last_error: bool) -> JSONDict:
     return fields
 
 
+#: How long after a Python error the death notice of the same worker counts as its echo.
+DEATH_ECHO_SECS = 30
+
+
+def _is_death_notice(error: Any) -> bool:
+    """Storm's "ShellBolt/ShellSpout died" report: ``pid:…, name:… exitCode:…, errorString:``."""
+    text = str(error.error)
+    return "exitCode:" in text and "errorString:" in text
+
+
+def _is_python_error(error: Any) -> bool:
+    """What a component reported with the multilang ``error`` command."""
+    return "Shell Process Exception:" in str(error.error)
+
+
+def last_error(ordered: Sequence[Any]) -> Any:
+    """The error to show as a component's ``lastError``: the most recent one, except that
+    Storm's notice of a Python process's death (which Storm always reports right after the
+    process's own ``error``, and which says only "exitCode:1") does not hide the Python
+    exception that caused it when both come from the same worker within a short time.
+    """
+    if not ordered:
+        return None
+    latest = ordered[-1]
+    if not _is_death_notice(latest):
+        return latest
+    for earlier in reversed(ordered[:-1]):
+        if int(latest.error_time_secs) - int(earlier.error_time_secs) > DEATH_ECHO_SECS:
+            break
+        if _is_python_error(earlier) and (earlier.host, earlier.port) == (
+            latest.host,
+            latest.port,
+        ):
+            return earlier
+    return latest
+
+
 def last_error_fields(errors: Iterable[Any] | None, now: int) -> JSONDict:
     """``lastError``, ``errorHost``, ``errorPort``, ``errorTime`` ... of a component."""
     ordered = sorted_errors(errors)
@@ -276,7 +313,7 @@ def last_error_fields(errors: Iterable[Any] | None, now: int) -> JSONDict:
             "errorTime": None,
             "errorLapsedSecs": None,
         }
-    return error_fields(ordered[-1], now, as_last_error=True)
+    return error_fields(last_error(ordered), now, as_last_error=True)
 
 
 def aggregate_one(
