@@ -155,7 +155,7 @@ class UIServer(ThreadingHTTPServer):
                 case ["topology", "summary"]:
                     return api.topology_summary(nimbus.topology_summaries())
                 case ["topology", topology]:
-                    info = _resolve(nimbus, topology, "ONE")
+                    info = _resolve(nimbus, topology, "ALL")
                     return api.topology_page(
                         info,
                         _topology_conf(nimbus, info.id),
