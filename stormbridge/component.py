@@ -240,10 +240,12 @@ class Component:
         tb = "".join(
             traceback.format_exception(type(exception), exception, exception.__traceback__)
         )
+        # The exception itself on the first line: the Storm UI shows 200 characters of it.
+        summary = f"Python {type(exception).__name__}: {exception}"
         if tup:
-            text = f"Python {type(exception).__name__} raised while processing Tuple {tup!r}\n{tb}"
+            text = f"{summary}\nraised while processing Tuple {tup!r}\n{tb}"
         else:
-            text = f"Python {type(exception).__name__} raised\n{tb}"
+            text = f"{summary}\n{tb}"
         self._write(self._dump({"command": "error", "msg": text}, special=False))
         self._write(self._sync_body)
 

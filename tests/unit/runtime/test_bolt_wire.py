@@ -120,7 +120,9 @@ def test_exception_reports_error_fails_tuple_and_exits_1(spawn):
     tup_id = peer.send_tuple(["boom"])
     error = peer.read(skip_logs=True)
     assert error["command"] == "error"
-    assert error["msg"].startswith("Python ValueError raised while processing Tuple Tuple(")
+    first, second = error["msg"].split("\n")[:2]
+    assert first.startswith("Python ValueError: ")
+    assert second.startswith("raised while processing Tuple Tuple(")
     assert "boom requested" in error["msg"]
     assert peer.read() == {"command": "sync"}
     assert peer.read() == {"command": "fail", "id": tup_id}
