@@ -35,7 +35,7 @@ run: storm ## set up everything and run the word-count topology on real Storm (l
 	$(SPARSE) run -n wordcount -t $(TIME)
 
 .PHONY: test
-test: storm ## run every test: unit, then integration on real Storm
+test: storm lint ## run every check: lint, unit tests, then integration tests on real Storm
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
