@@ -121,8 +121,9 @@ class JsonCodec(Codec):
         self._rbuf = bytearray(READ_SIZE)
         self._view = memoryview(self._rbuf)
         self._capacity = READ_SIZE
-        self._start = 0
-        self._end = 0
+        self._end = 0  # rbuf[:_end]: the start of a frame not yet whole
+        self._frames: list[bytearray] = []  # whole frames not yet read, last one first
+        self._oversize: bytes | None = None  # the head of a too-big frame after _frames
 
     def _orjson_checked(self, message: Any) -> bytes:
         """``dump`` without a Python walk over the values in the common case.
@@ -140,14 +141,8 @@ class JsonCodec(Codec):
         return body
 
     def read_message(self) -> Any:
-        rbuf = self._rbuf
-        start = self._start
-        idx = rbuf.find(END, start, self._end)
-        if idx < 0:
-            start, idx = self._fill()
-            rbuf = self._rbuf
-        self._start = idx + 5
-        frame = rbuf[start:idx]  # (orjson reads a bytearray faster than a memoryview)
+        frames = self._frames
+        frame = frames.pop() if frames else self._fill()
         try:
             message = self._loads(frame)
         except ValueError:  # orjson refused it: NaN, huge ints; the stdlib reads those
@@ -160,23 +155,23 @@ class JsonCodec(Codec):
             f"Storm, got {kind.__name__}: {describe(bytes(frame))}"
         )
 
-    def _fill(self) -> tuple[int, int]:
-        """Read until the buffer holds a whole frame; returns its (start, end)."""
+    def _fill(self) -> bytearray:
+        """Read until at least one whole frame arrived; return the first, queue the rest.
+
+        The buffer is cut at every ``\nend\n`` with one ``split`` per read (a ``find``
+        per frame costs more than the frame's share of the split); every frame is still
+        decoded on its own.
+        """
         sink = self.sink
         pending = sink.buffer
         readinto = self.source.readinto_raw
         limit = self.max_frame_size
+        if self._oversize is not None:
+            self._too_big(self._oversize)
+        end = self._end
         while True:
             if pending:
                 sink.flush()
-            start = self._start
-            end = self._end
-            if start:  # move the unfinished frame to the front
-                end -= start
-                if end:
-                    self._view[:end] = self._view[start : start + end].tobytes()
-                start = self._start = 0
-                self._end = end
             if end == self._capacity:  # full and still no frame end: grow, up to the limit
                 self._grow(end)
             try:
@@ -191,17 +186,32 @@ class JsonCodec(Codec):
             search_from = end - 4 if end > 4 else 0
             end += count
             self._end = end
-            idx = self._rbuf.find(END, search_from, end)
-            if idx >= 0:
-                if idx > limit:
-                    self._too_big()
-                return 0, idx
+            if self._rbuf.find(END, search_from, end) >= 0:
+                break
             if end > limit:
-                self._too_big()
+                self._too_big(self._view[:100].tobytes())
+        frames = self._rbuf[:end].split(END)
+        tail = frames.pop()  # the start of the next frame (often empty)
+        size = len(tail)
+        if size:
+            self._rbuf[:size] = tail
+        self._end = size
+        if end > limit:  # a frame may be too big: pass on those before it, then refuse it
+            for index, frame in enumerate(frames):
+                if len(frame) > limit:
+                    if not index:
+                        self._too_big(bytes(frame[:100]))
+                    self._oversize = bytes(frame[:100])
+                    del frames[index:]
+                    break
+        frames.reverse()
+        first = frames.pop()
+        self._frames = frames
+        return first
 
     def _grow(self, end: int) -> None:
         if end > self.max_frame_size:
-            self._too_big()
+            self._too_big(self._view[:100].tobytes())
         bigger = bytearray(min(self._capacity * 2, self.max_frame_size + READ_SIZE))
         bigger[:end] = self._rbuf
         self._rbuf = bigger
@@ -210,7 +220,7 @@ class JsonCodec(Codec):
 
     def _end_of_input(self, end: int) -> NoReturn:
         rest = self._view[:end].tobytes()
-        self._start = self._end = 0
+        self._end = 0
         if rest.strip():
             raise ProtocolError(
                 "Storm closed the pipe in the middle of a message; received "
@@ -220,9 +230,10 @@ class JsonCodec(Codec):
             "Storm went away: end of input from Storm (the worker closed the pipe)"
         )
 
-    def _too_big(self) -> None:
-        head = self._view[self._start : self._start + 100].tobytes()
-        self._start = self._end = 0
+    def _too_big(self, head: bytes) -> NoReturn:
+        self._end = 0
+        self._frames = []
+        self._oversize = None
         raise ProtocolError(
             f"a message from Storm is larger than the {self.max_frame_size}-byte limit "
             f"(max_frame_size); it starts with {describe(head)}"

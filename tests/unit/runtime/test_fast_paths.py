@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from stormbridge import Bolt, Spout
-from stormbridge.errors import IntegerRangeError, SerializationError
+from stormbridge.errors import IntegerRangeError, SerializationError, StormWentAwayError
 from stormbridge.testing import StormPeer
 
 pytestmark = pytest.mark.timeout(60)
@@ -223,3 +223,40 @@ def test_reading_from_a_raw_descriptor_splits_frames_across_reads(tmp_path):
         ]
         * 3
     )
+
+
+def _codec_over(data: bytes, **kwargs: Any) -> Any:
+    from stormbridge.protocol import make_codec
+
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, data)
+    os.close(write_fd)
+    codec = make_codec("json", read_fd, io.BytesIO(), **kwargs)
+    return codec, read_fd
+
+
+def test_frames_before_a_too_big_one_in_the_same_read_are_still_delivered():
+    from stormbridge.errors import ProtocolError
+
+    small = b'{"command":"next"}\nend\n'
+    big = b'{"command":"next","pad":"' + b"p" * 200 + b'"}\nend\n'
+    codec, read_fd = _codec_over(small * 3 + big + small, max_frame_size=100)
+    try:
+        assert [codec.read_message() for _ in range(3)] == [{"command": "next"}] * 3
+        with pytest.raises(ProtocolError, match="larger than the 100-byte limit"):
+            codec.read_message()
+    finally:
+        os.close(read_fd)
+
+
+def test_many_frames_in_one_read_come_out_one_by_one_in_order():
+    data = b"".join(b'{"n":%d}\nend\n' % i for i in range(2000)) + b"[1,2]\nend\n"
+    codec, read_fd = _codec_over(data)
+    try:
+        assert [codec.read_message() for _ in range(2001)] == [{"n": i} for i in range(2000)] + [
+            [1, 2]
+        ]
+        with pytest.raises(StormWentAwayError):
+            codec.read_message()
+    finally:
+        os.close(read_fd)
