@@ -140,7 +140,7 @@ class Bolt(Component):
             except TypeError:  # a big int or an odd value: the careful path decides
                 body = self._dump(msg)
             else:
-                if body.find(b"null") >= 0:  # None, or NaN/infinity written as null
+                if body.partition(b"null")[1]:  # None, or NaN/infinity written as null
                     body = self._dump(msg)
             out = self._out  # ByteSink.write, inlined
             out.append(body)

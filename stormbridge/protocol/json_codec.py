@@ -136,7 +136,8 @@ class JsonCodec(Codec):
             body: bytes = _orjson_strict_dumps(message)
         except TypeError:
             return self.dump(message)
-        if body.find(b"null") >= 0:  # (`in` on bytes first raises and clears a TypeError)
+        # partition: one argument, so cheaper to call than find; `in` first raises a TypeError
+        if body.partition(b"null")[1]:
             return self.dump(message)
         return body
 
