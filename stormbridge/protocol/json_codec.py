@@ -187,10 +187,14 @@ class JsonCodec(Codec):
             search_from = end - 4 if end > 4 else 0
             end += count
             self._end = end
-            if self._rbuf.find(END, search_from, end) >= 0:
+            idx = self._rbuf.find(END, search_from, end)
+            if idx >= 0:
                 break
             if end > limit:
                 self._too_big(self._view[:100].tobytes())
+        if idx == end - 5 and idx <= limit:  # exactly one frame (a spout's usual read)
+            self._end = 0
+            return self._rbuf[:idx]
         frames = self._rbuf[:end].split(END)
         tail = frames.pop()  # the start of the next frame (often empty)
         size = len(tail)
