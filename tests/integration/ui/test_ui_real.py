@@ -142,7 +142,13 @@ def test_ui_over_a_real_topology(running: tuple[str, str, NimbusClient]) -> None
         page = poll("spout acks and bolt executions in the UI", counted, deadline=420)
     finally:
         print("last topology page:", json.dumps(seen))
-    assert get(api + "/cluster/summary")["slotsUsed"] >= 1  # the worker runs by now
+    # The worker runs by now; the supervisor reports its used slots with its next heartbeat
+    # (supervisor.heartbeat.frequency.secs, 5 s), which can lag behind the executors' stats.
+    poll(
+        "the running worker in the cluster's slotsUsed",
+        lambda: get(api + "/cluster/summary")["slotsUsed"] >= 1,
+        deadline=60,
+    )
     spout = page["spouts"][0]
     bolt = {b["boltId"]: b for b in page["bolts"]}["count_bolt"]
     assert spout["failed"] == 0 and bolt["failed"] == 0
