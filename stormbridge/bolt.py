@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from threading import get_ident as _get_ident
 from typing import Any
 
@@ -14,6 +15,10 @@ __all__ = ["Bolt"]
 
 _SYNC = {"command": "sync"}
 _new_tuple = tuple.__new__
+
+
+def _no_frames(frame: Any) -> Any:  # pragma: no cover - never called (no ready frames)
+    raise AssertionError("no frame decoder")
 
 
 class Bolt(Component):
@@ -210,10 +215,13 @@ class Bolt(Component):
             return
         read = self._read
         pending = self._pending_commands
-        append = self._append
-        sync_body = self._sync_body
         codec = self.serializer
         assert codec is not None
+        # Without a frame decoder, an empty list: the loop then always calls read().
+        ready = codec.ready_frames if codec.frame_loads is not None else []
+        frame_loads: Callable[[Any], Any] = codec.frame_loads or _no_frames
+        append = self._append
+        sync_body = self._sync_body
         ack_head = codec.ack_head
         ack_tail = codec.ack_tail
         dumps_str = codec.dumps_str
@@ -223,7 +231,19 @@ class Bolt(Component):
         process_tick = self.process_tick
         plain_ack = self._plain_ack
         while True:
-            msg = pending.popleft() if pending else read()
+            if pending:
+                msg = pending.popleft()
+            elif ready:  # the codec's next whole frame, decoded here without a call
+                frame = ready.pop()
+                try:
+                    msg = frame_loads(frame)
+                except ValueError:
+                    msg = None
+                if type(msg) is not dict and type(msg) is not list:
+                    ready.append(frame)  # the codec decides (stdlib fallback, errors)
+                    msg = read()
+            else:
+                msg = read()
             try:
                 source = msg["comp"]
                 stream = msg["stream"]

@@ -75,6 +75,13 @@ class Codec(abc.ABC):
         self.ack_head: bytes | None = None
         self.ack_tail: bytes = b""
         self.dumps_str: Callable[[str], bytes] = self.dump
+        #: Codecs that cut their input into frames ahead of time keep the whole frames
+        #: not yet read here, last one first (the list object never changes), and set
+        #: ``frame_loads``: a loop may then pop a frame and decode it itself, and must give
+        #: it back (``append``) and call :meth:`read_message` when that raises ValueError
+        #: or gives anything but a dict or list (the codec reports those precisely).
+        self.ready_frames: list[Any] = []
+        self.frame_loads: Callable[[Any], Any] | None = None
         #: ``strict_encode(message, strict_default, strict_option)`` does what
         #: ``dumps_strict(message)`` does, for hot paths that can pass the arguments
         #: themselves (a ``functools.partial`` with keywords costs more than the encoding).

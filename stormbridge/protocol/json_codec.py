@@ -122,8 +122,9 @@ class JsonCodec(Codec):
         self._view = memoryview(self._rbuf)
         self._capacity = READ_SIZE
         self._end = 0  # rbuf[:_end]: the start of a frame not yet whole
-        self._frames: list[bytearray] = []  # whole frames not yet read, last one first
-        self._oversize: bytes | None = None  # the head of a too-big frame after _frames
+        self._oversize: bytes | None = None  # the head of a too-big frame after those ready
+        if engine == "orjson":
+            self.frame_loads = _orjson_loads
 
     def _orjson_checked(self, message: Any) -> bytes:
         """``dump`` without a Python walk over the values in the common case.
@@ -142,7 +143,7 @@ class JsonCodec(Codec):
         return body
 
     def read_message(self) -> Any:
-        frames = self._frames
+        frames = self.ready_frames
         frame = frames.pop() if frames else self._fill()
         try:
             message = self._loads(frame)
@@ -211,7 +212,7 @@ class JsonCodec(Codec):
                     break
         frames.reverse()
         first = frames.pop()
-        self._frames = frames
+        self.ready_frames.extend(frames)  # (empty: _fill runs only when it is)
         return first
 
     def _grow(self, end: int) -> None:
@@ -237,7 +238,7 @@ class JsonCodec(Codec):
 
     def _too_big(self, head: bytes) -> NoReturn:
         self._end = 0
-        self._frames = []
+        self.ready_frames.clear()
         self._oversize = None
         raise ProtocolError(
             f"a message from Storm is larger than the {self.max_frame_size}-byte limit "

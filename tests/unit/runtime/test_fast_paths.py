@@ -260,3 +260,48 @@ def test_many_frames_in_one_read_come_out_one_by_one_in_order():
             codec.read_message()
     finally:
         os.close(read_fd)
+
+
+class Echo(Bolt):
+    def process(self, tup):
+        self.emit([tup.values[0]])
+
+
+def _bolt_run(tmp_path: Any, frames: list[bytes]) -> tuple[int, list[Any]]:
+    handshake = {"pidDir": str(tmp_path), "conf": {}, "context": {"taskid": 1}}
+    data = json.dumps(handshake).encode() + b"\nend\n" + b"".join(f + b"\nend\n" for f in frames)
+    out = io.BytesIO()
+    code = Echo(io.BytesIO(data), out).run()
+    sent = out.getvalue().split(b"\nend\n")[1:-1]  # after the pid reply
+    return code, [json.loads(frame) for frame in sent]
+
+
+def _tuple_frame(tup_id: str, values: str) -> bytes:
+    return b'{"id":"%s","comp":"c","stream":"default","task":3,"tuple":%s}' % (
+        tup_id.encode(),
+        values.encode(),
+    )
+
+
+def test_frames_orjson_refuses_are_still_read_by_the_codec_in_the_bolt_loop(tmp_path):
+    code, sent = _bolt_run(
+        tmp_path,
+        [_tuple_frame("1", "[1]"), _tuple_frame("2", "[NaN]"), _tuple_frame("3", "[3]")],
+    )
+    assert code == 2
+    assert [m["command"] for m in sent] == ["emit", "ack"] * 3
+    assert [m["id"] for m in sent if m["command"] == "ack"] == ["1", "2", "3"]
+    assert math.isnan(sent[2]["tuple"][0])
+
+
+@pytest.mark.parametrize(
+    ("bad", "needle"),
+    [(b'"a string"', "expected a JSON object"), (b'{"id": nope', "not valid JSON")],
+)
+def test_a_bad_frame_among_good_ones_is_reported_by_the_codec(tmp_path, bad, needle):
+    code, sent = _bolt_run(tmp_path, [_tuple_frame("1", "[1]"), bad, _tuple_frame("3", "[3]")])
+    assert code == 1
+    assert [m["command"] for m in sent[:2]] == ["emit", "ack"]
+    errors = [m["msg"] for m in sent if m["command"] == "error"]
+    assert errors and needle in errors[0]
+    assert not [m for m in sent if m.get("id") == "3"]
