@@ -227,6 +227,8 @@ class Bolt(Component):
         dumps_str = codec.dumps_str
         dumps_fast = self._dumps_fast
         types_get = self._values_types.get
+        last_source = last_stream = None  # the (source, stream) of the last tuple ...
+        last_known: tuple[type, int] | None = None  # ... and its values type
         process = self.process
         process_tick = self.process_tick
         plain_ack = self._plain_ack
@@ -258,7 +260,11 @@ class Bolt(Component):
             if task == -1 and stream == HEARTBEAT_STREAM:
                 append(sync_body)
                 continue
-            known = types_get((source, stream))
+            if stream != last_stream or source != last_source:  # (usually the same)
+                last_known = types_get((source, stream))
+                last_source = source
+                last_stream = stream
+            known = last_known
             if known is not None and known[1] == len(values):
                 vals: tuple[Any, ...] = _new_tuple(known[0], values)
             else:
