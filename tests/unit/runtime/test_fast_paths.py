@@ -305,3 +305,39 @@ def test_a_bad_frame_among_good_ones_is_reported_by_the_codec(tmp_path, bad, nee
     errors = [m["msg"] for m in sent if m["command"] == "error"]
     assert errors and needle in errors[0]
     assert not [m for m in sent if m.get("id") == "3"]
+
+
+class TypeNamer(Bolt):
+    def process(self, tup):
+        fields = getattr(tup.values, "_fields", None)
+        self.emit([type(tup.values).__name__, None if fields is None else list(fields)])
+
+
+def test_values_types_follow_each_tuples_source_and_stream(tmp_path):
+    context = {
+        "taskid": 1,
+        "source->stream->fields": {
+            "a": {"default": ["x"], "s2": ["y", "z"]},
+            "b": {"default": ["w"]},
+        },
+    }
+    handshake = {"pidDir": str(tmp_path), "conf": {}, "context": context}
+    order = [("a", "default", "[1]"), ("a", "default", "[2]"), ("b", "default", "[3]"),
+             ("a", "s2", "[4,5]"), ("a", "s2", "[6]"), ("a", "default", "[7]")]  # fmt: skip
+    frames = [
+        b'{"id":"%d","comp":"%s","stream":"%s","task":3,"tuple":%s}'
+        % (i, comp.encode(), stream.encode(), values.encode())
+        for i, (comp, stream, values) in enumerate(order)
+    ]
+    data = json.dumps(handshake).encode() + b"\nend\n" + b"".join(f + b"\nend\n" for f in frames)
+    out = io.BytesIO()
+    assert TypeNamer(io.BytesIO(data), out).run() == 2
+    sent = [json.loads(f) for f in out.getvalue().split(b"\nend\n")[1:-1]]
+    assert [m["tuple"] for m in sent if m["command"] == "emit"] == [
+        ["ADefaultTuple", ["x"]],
+        ["ADefaultTuple", ["x"]],
+        ["BDefaultTuple", ["w"]],
+        ["AS2Tuple", ["y", "z"]],
+        ["tuple", None],  # wrong field count: a plain tuple
+        ["ADefaultTuple", ["x"]],
+    ]
