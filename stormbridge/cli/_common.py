@@ -181,6 +181,16 @@ def add_timeout(parser: argparse.ArgumentParser, default: float = DEFAULT_TIMEOU
     )
 
 
+def add_running_topology(parser: argparse.ArgumentParser) -> None:
+    """The flags of every command that acts on one running topology: -e, -n, -N, --config,
+    --timeout."""
+    add_environment(parser)
+    add_name(parser)
+    add_override_name(parser)
+    add_config(parser)
+    add_timeout(parser)
+
+
 def add_wait(parser: argparse.ArgumentParser, default: int = DEFAULT_WAIT) -> None:
     parser.add_argument(
         "--wait",

@@ -15,11 +15,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="resume a deactivated topology",
         description="Activate a topology: its spouts' next_tuple is called again.",
     )
-    _common.add_environment(parser)
-    _common.add_name(parser)
-    _common.add_override_name(parser)
-    _common.add_config(parser)
-    _common.add_timeout(parser)
+    _common.add_running_topology(parser)
     parser.set_defaults(func=run)
 
 

@@ -15,11 +15,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="pause a running topology's spouts",
         description="Deactivate a topology: its spouts' next_tuple stops being called.",
     )
-    _common.add_environment(parser)
-    _common.add_name(parser)
-    _common.add_override_name(parser)
-    _common.add_config(parser)
-    _common.add_timeout(parser)
+    _common.add_running_topology(parser)
     parser.set_defaults(func=run)
 
 

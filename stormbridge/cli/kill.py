@@ -15,11 +15,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="kill a running topology",
         description="Kill a topology on the env's Nimbus. Any name is allowed with -n.",
     )
-    _common.add_environment(parser)
-    _common.add_name(parser)
-    _common.add_override_name(parser)
-    _common.add_config(parser)
-    _common.add_timeout(parser)
+    _common.add_running_topology(parser)
     _common.add_wait(parser)
     parser.add_argument(
         "--block",
