@@ -217,7 +217,8 @@ def test_sigterm_ends_a_busy_component(spawn):
     peer.send_tuple(["x"])
     peer.send_heartbeat()
     peer.process.send_signal(signal.SIGTERM)
-    assert peer.wait() == 128 + signal.SIGTERM
+    # A generous deadline for a loaded machine; the bolt would sleep for 600 s without it.
+    assert peer.wait(timeout=90) == 128 + signal.SIGTERM
 
 
 def test_storm_going_away_exits_2(spawn):
