@@ -40,18 +40,7 @@ def scan_values(obj: Any) -> bool:
     """
     kind = type(obj)
     if kind is list or kind is tuple:
-        special = False
-        for item in obj:
-            item_kind = type(item)
-            if item_kind is str:
-                continue
-            if item_kind is int:
-                if item < INT64_MIN or item > INT64_MAX:
-                    raise _too_big(item)
-                continue
-            if scan_values(item):
-                special = True
-        return special
+        return _scan_items(obj)
     if kind is str:
         return False
     if kind is int:
@@ -61,18 +50,7 @@ def scan_values(obj: Any) -> bool:
     if kind is float:
         return not math.isfinite(obj)
     if isinstance(obj, (list, tuple)):
-        special = False
-        for item in obj:
-            item_kind = type(item)
-            if item_kind is str:
-                continue
-            if item_kind is int:
-                if item < INT64_MIN or item > INT64_MAX:
-                    raise _too_big(item)
-                continue
-            if scan_values(item):
-                special = True
-        return special
+        return _scan_items(obj)
     if isinstance(obj, Mapping):
         special = False
         for key, item in obj.items():
@@ -90,3 +68,19 @@ def scan_values(obj: Any) -> bool:
     if isinstance(obj, float):
         return not math.isfinite(obj)
     return False
+
+
+def _scan_items(items: Any) -> bool:
+    """:func:`scan_values` over a list or tuple, with its common items checked inline."""
+    special = False
+    for item in items:
+        item_kind = type(item)
+        if item_kind is str:
+            continue
+        if item_kind is int:
+            if item < INT64_MIN or item > INT64_MAX:
+                raise _too_big(item)
+            continue
+        if scan_values(item):
+            special = True
+    return special
