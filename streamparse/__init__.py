@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import stormbridge
 from stormbridge import (
+    _DSL_NAMES,
     BatchingBolt,
     Bolt,
     ReliableSpout,
@@ -20,10 +22,6 @@ from stormbridge import (
 )
 
 from .version import VERSION, __version__
-
-_DSL_NAMES = frozenset(
-    {"Topology", "Grouping", "Stream", "ShellBolt", "ShellSpout", "JavaBolt", "JavaSpout"}
-)
 
 __all__ = [
     "VERSION",
@@ -46,10 +44,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in _DSL_NAMES:
-        import stormbridge.dsl
-
-        value = getattr(stormbridge.dsl, name)
+    if name in _DSL_NAMES:  # loaded on first use, as in stormbridge itself
+        value = getattr(stormbridge, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'streamparse' has no attribute {name!r}")
