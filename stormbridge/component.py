@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import Iterator, Mapping
@@ -51,6 +52,66 @@ class Terminated(BaseException):
 
 def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated(signum)
+
+
+class _TerminationWatchdog:
+    """Ends the process if a SIGTERM/SIGINT is not acted on within a grace period.
+
+    Python runs signal handlers in the main thread between bytecodes, so a signal that
+    arrives just before a blocking call such as ``time.sleep()`` enters the kernel is
+    only handled when that call returns. ``signal.set_wakeup_fd`` writes the signal
+    number into a pipe at C level whatever the main thread is doing; this daemon thread
+    reads it and, if the process is still alive after :data:`GRACE_SECS`, exits with
+    ``128 + signum`` (the code :meth:`Component.run` returns after a clean stop).
+    """
+
+    GRACE_SECS = 2.0
+
+    def __init__(self, read_fd: int, write_fd: int, previous_wakeup_fd: int) -> None:
+        self._read_fd = read_fd
+        self._write_fd = write_fd
+        self._previous = previous_wakeup_fd
+        self._thread = threading.Thread(
+            target=self._watch, name="stormbridge-termination-watchdog", daemon=True
+        )
+
+    @classmethod
+    def start(cls) -> _TerminationWatchdog | None:
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(write_fd, False)
+        try:
+            previous = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+        except ValueError:  # not the main thread of the main interpreter
+            os.close(read_fd)
+            os.close(write_fd)
+            return None
+        watchdog = cls(read_fd, write_fd, previous)
+        watchdog._thread.start()
+        return watchdog
+
+    def _watch(self) -> None:
+        wanted = {int(signal.SIGTERM), int(signal.SIGINT)}
+        while True:
+            try:
+                data = os.read(self._read_fd, 64)
+            except OSError:
+                return
+            if not data:
+                return  # stop() closed the pipe
+            hits = [signum for signum in data if signum in wanted]
+            if hits:
+                time.sleep(self.GRACE_SECS)
+                _write_stderr(
+                    f"stormbridge: still running {self.GRACE_SECS:g} s after signal "
+                    f"{hits[0]}; exiting\n"
+                )
+                os._exit(128 + hits[0])
+
+    def stop(self) -> None:
+        signal.set_wakeup_fd(self._previous)
+        os.close(self._write_fd)
+        self._thread.join(timeout=1.0)
+        os.close(self._read_fd)
 
 
 class Component:
@@ -372,9 +433,12 @@ class Component:
             signum: signal.signal(signum, _raise_terminated)
             for signum in (signal.SIGTERM, signal.SIGINT)
         }
+        watchdog = _TerminationWatchdog.start()
         try:
             yield
         finally:
+            if watchdog is not None:
+                watchdog.stop()
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
 

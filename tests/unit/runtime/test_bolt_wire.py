@@ -212,15 +212,6 @@ def test_initialize_error_is_reported_to_storm_before_exit(spawn):
     assert peer.wait() == 1
 
 
-@pytest.mark.xfail(
-    reason=(
-        "known race, about 1 run in 5: a SIGTERM that arrives after CPython's last signal check "
-        "and before time.sleep() enters the kernel is only handled when the sleep returns "
-        "(the Python handler runs in the main thread's eval loop). Fix: a C-level wake-up "
-        "(signal.set_wakeup_fd + watchdog thread); see the closing note."
-    ),
-    strict=False,
-)
 @pytest.mark.timeout(120)
 def test_sigterm_ends_a_busy_component(spawn):
     peer = _started(spawn, "testcomps.SleepyBolt")
