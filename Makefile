@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed ## create .venv and install stormbridge with its dev tools
 
 .PHONY: storm
-storm: system-deps install ## provision Apache Storm 2.8.8 from Maven Central (cached, idempotent)
+storm: system-deps install ## provision Apache Storm 2.8.3 (the pinned release) from Maven Central (cached, idempotent)
 	$(SPARSE) cluster provision
 
 .PHONY: run

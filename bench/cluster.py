@@ -68,11 +68,11 @@ REQUIRED_MODULES = {
     "stormbridge.storm.home": "provisioning (resolve_home, provision)",
     "stormbridge.storm.config": "ClusterSpec",
     "stormbridge.storm.daemons": "start_cluster, stop_cluster",
-    "stormbridge.storm.ui": "UIClient (the UI REST client)",
+    "stormbridge.ui.client": "UIClient (the UI REST client)",
     "stormbridge.thrift.nimbus": "NimbusClient",
     "stormbridge.cli.main": "`sparse submit`",
     "stormbridge.dsl": "the topology DSL (Topology, ShellSpout, ShellBolt)",
-    "stormbridge.jar": "the topology jar builder",
+    "stormbridge.build.jar": "the topology jar builder",
 }
 
 BENCH_SPOUT = '''\
@@ -535,8 +535,8 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
     from stormbridge.storm.config import ClusterSpec
     from stormbridge.storm.daemons import start_cluster, stop_cluster
     from stormbridge.storm.home import provision, resolve_home
-    from stormbridge.storm.ui import UIClient
     from stormbridge.thrift.nimbus import NimbusClient
+    from stormbridge.ui.client import UIClient
 
     try:
         try:

@@ -1,6 +1,6 @@
 """``pystorm.bolt``."""
 
-from stormbridge.batching import BatchingBolt, TicklessBatchingBolt
-from stormbridge.bolt import Bolt
+from stormbridge.runtime.batching import BatchingBolt, TicklessBatchingBolt
+from stormbridge.runtime.bolt import Bolt
 
 __all__ = ["BatchingBolt", "Bolt", "TicklessBatchingBolt"]

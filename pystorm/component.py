@@ -1,7 +1,7 @@
 """``pystorm.component``."""
 
-from stormbridge.component import Component
-from stormbridge.storm_logging import LogStream, StormHandler
-from stormbridge.tuple import Tuple
+from stormbridge.runtime.component import Component
+from stormbridge.runtime.log import LogStream, StormHandler
+from stormbridge.runtime.tuple import Tuple
 
 __all__ = ["Component", "LogStream", "StormHandler", "Tuple"]

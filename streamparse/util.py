@@ -1,5 +1,5 @@
 """streamparse's ``streamparse.util`` helpers that user scripts and fabfiles import, as thin
-wrappers over :mod:`stormbridge.config` and :mod:`stormbridge.project`.
+wrappers over :mod:`stormbridge.project.config` and :mod:`stormbridge.project.loader`.
 
 What differs from streamparse:
 
@@ -23,7 +23,8 @@ import os
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Union
 
-from stormbridge.config import (
+from stormbridge.errors import ConfigError
+from stormbridge.project.config import (
     CONFIG_FILE,
     DEFAULT_NIMBUS_PORT,
     NIMBUS_ENV_VAR,
@@ -31,8 +32,7 @@ from stormbridge.config import (
     parse_config,
     parse_host_port,
 )
-from stormbridge.errors import ConfigError
-from stormbridge.project import Project, find_project_root, load_project, load_topology
+from stormbridge.project.loader import Project, find_project_root, load_project, load_topology
 
 if TYPE_CHECKING:
     from stormbridge.thrift.nimbus import NimbusClient
@@ -102,7 +102,7 @@ def get_topology_definition(
     config_file: ConfigFile = None,
 ) -> tuple[str, str]:
     """``(topology_name, path of its file)``; the only topology when the name is ``None``."""
-    from stormbridge.project import topology_file
+    from stormbridge.project.loader import topology_file
 
     _, config = _validated(config_file)
     path = topology_file(Project(config), topology_name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
-from stormbridge.protocol import Codec, make_codec
+from stormbridge.runtime.protocol import Codec, make_codec
 
 __all__ = ["Serializer"]
 

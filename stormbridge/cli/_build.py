@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import EnvConfig
 from ..errors import ConfigError, JarError
+from ..project.config import EnvConfig
 
 if TYPE_CHECKING:
-    from ..jar import JarInfo
-    from ..project import Project
+    from ..build.jar import JarInfo
+    from ..project.loader import Project
 
 __all__ = [
     "build_topology_jar",
@@ -69,8 +69,8 @@ def build_topology_jar(
     Without an env the jar uses the top-level serializer and no virtualenv interpreter. The
     JVM dependencies of ``project.clj`` (resolved by Maven, cached) and ``extra_jars`` are merged.
     """
-    from ..jar import build_jar
-    from ..jvmdeps import resolve_jvm_jars
+    from ..build.jar import build_jar
+    from ..build.jvmdeps import resolve_jvm_jars
     from ..storm.home import storm_version
 
     for jar in extra_jars:

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..config import EnvConfig, parse_option, resolve_options
 from ..errors import ConfigError
-from ..project import Project, load_project, topology_file
+from ..project.config import EnvConfig
+from ..project.loader import Project, load_project, topology_file
+from ..project.options import parse_option, resolve_options
 
 if TYPE_CHECKING:
     from ..thrift.nimbus import NimbusClient
@@ -274,6 +275,18 @@ def connect_nimbus(env: EnvConfig, timeout: float = DEFAULT_TIMEOUT) -> NimbusCl
 
     seeds = [(seed.host, seed.port) for seed in env.require_nimbus()]
     return connect_leader(seeds, timeout=timeout, connect_timeout=timeout)
+
+
+def report_whole_packages(because: Sequence[str]) -> None:
+    """Say why a jar carries all of stormbridge rather than the worker runtime alone."""
+    if because:
+        print(
+            "sparse: note: shipping all of stormbridge to the workers, not just its runtime, "
+            "because components import more than the runtime:\n  "
+            + "\n  ".join(because)
+            + "\n  (import DSL names such as Grouping in topology files, not in src/)",
+            file=sys.stderr,
+        )
 
 
 def human_size(n: int) -> str:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..project import load_project, load_topology
+from ..project.loader import load_project, load_topology
 from . import _common
 from ._build import build_topology_jar
 
@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{info.path} ({_common.human_size(info.size)}, {info.entries} entries)")
     if info.merged_files:
         print(f"  {info.merged_files} files merged from JVM jars")
+    _common.report_whole_packages(info.whole_packages_because)
     for secret in info.excluded_secrets:
         print(f"sparse: warning: left out {secret}: it looks like a secret", file=sys.stderr)
     return 0

@@ -3,7 +3,7 @@
 Steps: load ``config.json`` and pick an env (``-e``; else the only one; else ``local`` if
 there is one; else none); load the topology class; resolve the topology conf as ``submit``
 does (env options < ``Topology.config`` < ``-o``/``-a``/``-w``/``-d``), then force local-mode
-settings (``stormbridge.storm.local.local_topology_conf``); compile it with this interpreter as
+settings (``storm.local.process.local_topology_conf``); compile it with this interpreter as
 the components' Python; lay out ``resources/``; find (or provision) the Storm home; put the
 JVM jars ``project.clj`` asks for (resolved as for ``sparse jar``) on the classpath; run it for
 ``-t`` seconds from when its executors run (0: until Ctrl-C), with the components' logs on
@@ -24,8 +24,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from ..config import EnvConfig
 from ..errors import StormHomeError
+from ..project.config import EnvConfig
 from . import _common
 
 __all__ = ["add_parser", "run"]
@@ -95,11 +95,11 @@ def _output(line: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..build.jvmdeps import resolve_jvm_jars
+    from ..build.resources import write_resources_dir
     from ..dsl.topology import validate_topology_name
-    from ..jvmdeps import resolve_jvm_jars
-    from ..project import load_project, load_topology
-    from ..resources import write_resources_dir
-    from ..storm.local_run import run_topology
+    from ..project.loader import load_project, load_topology
+    from ..storm.local.run import run_topology
     from ._build import check_serializer, class_paths, compile_for_env
 
     project = load_project(args.config)

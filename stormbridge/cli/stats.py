@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from ..errors import UIError
-from ..storm.ui import UIClient
+from ..ui.client import UIClient
 from . import _common
 
 __all__ = ["add_parser", "run"]

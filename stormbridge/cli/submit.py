@@ -102,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         )
         jar, jar_size = info.path, info.size
         print(f"Built {jar} ({_common.human_size(jar_size)})")
+        _common.report_whole_packages(info.whole_packages_because)
 
     with _common.connect_nimbus(ctx.env, args.timeout) as nimbus:
         existing = _find(nimbus, name)
@@ -137,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load(ctx: _common.Context, args: argparse.Namespace) -> Any:
-    from ..project import load_topology
+    from ..project.loader import load_topology
 
     return load_topology(ctx.project, args.name)
 

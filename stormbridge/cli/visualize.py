@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, StormBridgeError
-from ..project import load_project, load_topology
+from ..project.loader import load_project, load_topology
 from . import _common
 
 __all__ = ["add_parser", "run", "topology_dot"]

@@ -1,4 +1,12 @@
-"""Real Apache Storm on this machine: provisioning a Storm home, daemons, local mode, UI REST."""
+"""Real Apache Storm on this machine: provisioning a Storm home, daemons, local mode.
+
+``home`` provisions a Storm home from Maven Central (or uses ``STORM_HOME``), ``config``
+renders ``storm.yaml``, ``daemons`` starts and stops ZooKeeper, Nimbus, supervisors and
+the UI as process groups bound to loopback, ``state`` records them, ``health`` probes
+them, and ``local/`` runs a topology in Storm's local mode. It may import ``errors``,
+``thrift`` (lazily, to probe Nimbus) and ``ui`` (the REST client); never the DSL, the
+build side, deployment or the CLI.
+"""
 
 #: The Storm release stormbridge provisions and tests against by default (override with the
 #: environment variable STORMBRIDGE_STORM_VERSION).

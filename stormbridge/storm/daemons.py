@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ClusterError, NimbusUnreachableError, UIError
+from ..ui.client import UIClient
 from . import health
 from .config import ClusterSpec, render_storm_yaml, render_zoo_cfg
 from .home import StormHome, find_java
@@ -39,7 +40,6 @@ from .state import (
     remove_record,
     save_record,
 )
-from .ui import UIClient
 
 __all__ = [
     "DaemonHealth",

@@ -8,6 +8,8 @@ Example (see ``docs/testing.md``)::
         storm.handshake()
         storm.send_tuple(["dog"])
         emit, ack = storm.read(), storm.read()
+
+It may import every layer but the CLI.
 """
 
 from .peer import PeerError, StormPeer, make_context

@@ -124,7 +124,7 @@ class StormPeer:
         env: Mapping[str, str] | None = None,
         timeout: float = 10.0,
     ) -> StormPeer:
-        """Start ``argv`` (e.g. ``[sys.executable, "-m", "stormbridge.run", "mod.Cls"]``)."""
+        """Start ``argv``, e.g. ``[sys.executable, "-m", "stormbridge.runtime.run", "mod.Cls"]``."""
         process = subprocess.Popen(
             list(argv),
             stdin=subprocess.PIPE,
@@ -152,8 +152,8 @@ class StormPeer:
         env: Mapping[str, str] | None = None,
         timeout: float = 10.0,
     ) -> StormPeer:
-        """Spawn ``python -m stormbridge.run [-s serializer] target`` in ``cwd``."""
-        argv = [sys.executable, "-m", "stormbridge.run", "-s", serializer, target]
+        """Spawn ``python -m stormbridge.runtime.run [-s serializer] target`` in ``cwd``."""
+        argv = [sys.executable, "-m", "stormbridge.runtime.run", "-s", serializer, target]
         return cls.spawn(argv, serializer=serializer, cwd=cwd, env=env, timeout=timeout)
 
     @classmethod

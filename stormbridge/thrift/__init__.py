@@ -2,7 +2,9 @@
 
 :func:`storm_thrift` parses the IDL with thriftpy2 on first call and returns the same
 module afterwards. Nothing here runs at import time, so importing this package is
-cheap and never imports thriftpy2; the worker runtime never calls it.
+cheap and never imports thriftpy2; the worker runtime never calls it. ``nimbus`` is the
+typed Nimbus client (timeouts on every call), ``summaries`` the typed results. It may
+import ``errors`` only.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ REST API" works against either. Run it with::
 
 :mod:`stormbridge.ui.api` turns Thrift results into the JSON (pure functions),
 :mod:`stormbridge.ui.backend` talks to Nimbus, :mod:`stormbridge.ui.server` is the HTTP side.
-Importing this package imports neither thriftpy2 nor the HTTP server.
+:mod:`stormbridge.ui.client` is the REST client of a running UI (``sparse stats`` and the
+daemons' health checks use it). Importing this package imports neither thriftpy2 nor the
+HTTP server. It may import ``errors`` and ``thrift``; never Storm's daemons or the CLI.
 """
 
 from __future__ import annotations

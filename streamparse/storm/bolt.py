@@ -1,7 +1,7 @@
 """``streamparse.storm.bolt``."""
 
-from stormbridge.batching import BatchingBolt, TicklessBatchingBolt
-from stormbridge.bolt import Bolt
-from stormbridge.tuple import Tuple
+from stormbridge.runtime.batching import BatchingBolt, TicklessBatchingBolt
+from stormbridge.runtime.bolt import Bolt
+from stormbridge.runtime.tuple import Tuple
 
 __all__ = ["BatchingBolt", "Bolt", "TicklessBatchingBolt", "Tuple"]

@@ -1,7 +1,7 @@
 """``streamparse.storm.component``."""
 
-from stormbridge.component import Component
-from stormbridge.storm_logging import StormHandler
-from stormbridge.tuple import Tuple
+from stormbridge.runtime.component import Component
+from stormbridge.runtime.log import StormHandler
+from stormbridge.runtime.tuple import Tuple
 
 __all__ = ["Component", "StormHandler", "Tuple"]

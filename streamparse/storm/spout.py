@@ -1,5 +1,5 @@
 """``streamparse.storm.spout``."""
 
-from stormbridge.spout import ReliableSpout, Spout
+from stormbridge.runtime.spout import ReliableSpout, Spout
 
 __all__ = ["ReliableSpout", "Spout"]

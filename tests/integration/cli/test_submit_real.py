@@ -20,8 +20,8 @@ import pytest
 
 from stormbridge.cli.main import main
 from stormbridge.errors import UIError
-from stormbridge.storm.ui import UIClient
 from stormbridge.thrift.nimbus import NimbusClient
+from stormbridge.ui.client import UIClient
 
 pytestmark = [pytest.mark.storm, pytest.mark.slow, pytest.mark.timeout(900)]
 

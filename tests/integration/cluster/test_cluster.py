@@ -22,7 +22,7 @@ from stormbridge.storm.daemons import start_cluster, stop_cluster
 from stormbridge.storm.health import check_port_free
 from stormbridge.storm.home import StormHome, provision, resolve_home
 from stormbridge.storm.state import group_members, load_record, pid_alive
-from stormbridge.storm.ui import UIClient
+from stormbridge.ui.client import UIClient
 
 pytestmark = [pytest.mark.storm, pytest.mark.slow, pytest.mark.timeout(600)]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from stormbridge.jar import build_jar
-from stormbridge.jvmdeps import resolve_jvm_jars
+from stormbridge.build.jar import build_jar
+from stormbridge.build.jvmdeps import resolve_jvm_jars
 from stormbridge.storm import DEFAULT_STORM_VERSION
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -312,7 +312,7 @@ def test_a_busy_nimbus_port_fails_with_a_clear_error(sparse_run: object) -> None
 
 def test_the_runner_is_compiled_once_per_source(tmp_path: Path) -> None:
     from stormbridge.storm.home import resolve_home
-    from stormbridge.storm.local_runner import compile_runner
+    from stormbridge.storm.local.runner import compile_runner
 
     home = resolve_home()
     started = time.monotonic()

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
+from stormbridge.build.jar import build_jar
+from stormbridge.build.resources import write_resources_dir
 from stormbridge.errors import (
     AlreadyAliveError,
     InvalidTopologyError,
     NotAliveError,
     StormHomeError,
 )
-from stormbridge.jar import build_jar
-from stormbridge.resources import write_resources_dir
 from stormbridge.thrift import storm_thrift
 from stormbridge.thrift.nimbus import connect_leader
 
@@ -30,7 +30,7 @@ CLASSES = ["bolts.wordcount.WordCountBolt", "spouts.words.WordSpout"]
 @pytest.fixture(scope="module")
 def local_storm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from stormbridge.storm.home import resolve_home
-    from stormbridge.storm.local import LocalStorm
+    from stormbridge.storm.local.process import LocalStorm
 
     try:
         home = resolve_home()

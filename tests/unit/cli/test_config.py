@@ -8,14 +8,9 @@ from typing import Any
 
 import pytest
 
-from stormbridge.config import (
-    HostPort,
-    load_config,
-    parse_option,
-    parse_option_value,
-    resolve_options,
-)
 from stormbridge.errors import ConfigError
+from stormbridge.project.config import HostPort, load_config
+from stormbridge.project.options import parse_option, parse_option_value, resolve_options
 
 
 def write(tmp_path: Path, data: Any) -> Path:

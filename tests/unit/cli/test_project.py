@@ -10,7 +10,7 @@ import pytest
 
 from stormbridge.dsl import Topology
 from stormbridge.errors import ConfigError, TopologyError
-from stormbridge.project import find_project_root, load_project, load_topology, topology_file
+from stormbridge.project.loader import find_project_root, load_project, load_topology, topology_file
 
 SPOUT = """
 from streamparse import Spout

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from stormbridge.cli.main import main
-from stormbridge.config import load_config
+from stormbridge.project.config import load_config
 
 EXPECTED = [
     ".gitignore",

@@ -1,4 +1,4 @@
-"""streamparse.util compatibility helpers over stormbridge.config."""
+"""streamparse.util compatibility helpers over stormbridge.project.config."""
 
 from __future__ import annotations
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from stormbridge.boot import boot_script_path, render_boot_script
+from stormbridge.build.jar import FIXED_DATE_TIME, build_jar, jar_entry_filter
+from stormbridge.build.resources import RUNTIME_PACKAGES, collect_resources, write_resources_dir
+from stormbridge.dsl.boot import boot_script_path, render_boot_script
 from stormbridge.errors import JarError, TopologyError
-from stormbridge.jar import FIXED_DATE_TIME, build_jar, jar_entry_filter
-from stormbridge.resources import RUNTIME_PACKAGES, collect_resources, write_resources_dir
 
 ROOT = Path(__file__).resolve().parents[3]
 WORDCOUNT_CLASSES = ["bolts.wordcount.WordCountBolt", "spouts.words.WordSpout"]
@@ -58,7 +58,22 @@ def test_wordcount_jar_holds_src_boot_scripts_and_runtime(tmp_path: Path) -> Non
         )
     for package in RUNTIME_PACKAGES:
         assert f"resources/{package}/__init__.py" in names
-    assert "resources/stormbridge/boot.py" in names
+    shipped = sorted(
+        n.removeprefix("resources/stormbridge/")
+        for n in names
+        if n.startswith("resources/stormbridge/") and n.endswith(".py")
+    )
+    # The worker runtime alone: no DSL, Thrift, build, project, Storm, UI, CLI or testing code.
+    assert shipped == sorted(
+        ["__init__.py", "errors.py"]
+        + [
+            str(p.relative_to(ROOT / "stormbridge"))
+            for p in (ROOT / "stormbridge" / "runtime").rglob("*.py")
+        ]
+    )
+    assert not [n for n in names if n.startswith(("resources/streamparse/dsl/",))]
+    assert "resources/streamparse/util.py" not in names
+    assert "resources/streamparse/thrift.py" not in names
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
     assert not [n for n in names if not n.startswith(("META-INF/", "resources/"))]
     assert info.entries == len(names)
@@ -383,3 +398,25 @@ def test_a_failed_build_leaves_the_previous_jar_untouched(tmp_path: Path) -> Non
     assert out.read_bytes() == before
     assert sorted(p.name for p in out.parent.iterdir()) == ["topo.jar"]
     assert good.sha256 == hashlib.sha256(before).hexdigest()
+
+
+@needs_runtime
+def test_components_importing_the_dsl_get_the_whole_packages(tmp_path: Path) -> None:
+    """A bolt module that imports a DSL name would fail on a worker with the runtime alone:
+    the jar then ships the packages whole and says which import made it do so."""
+    project = _make_project(tmp_path)
+    bolt = project / "src" / "bolts" / "wordcount.py"
+    bolt.write_text(
+        "from streamparse import Bolt, Grouping\nimport streamparse.util\n" + bolt.read_text()
+    )
+    info = build_jar(project, tmp_path / "wc.jar", class_paths=WORDCOUNT_CLASSES)
+    names = _names(info.path)
+    assert "resources/stormbridge/dsl/__init__.py" in names
+    assert "resources/streamparse/util.py" in names
+    assert info.whole_packages_because == (
+        "src/bolts/wordcount.py:1 imports streamparse.Grouping",
+        "src/bolts/wordcount.py:2 imports streamparse.util",
+    )
+    plain = build_jar(ROOT, tmp_path / "plain.jar", class_paths=WORDCOUNT_CLASSES)
+    assert plain.whole_packages_because == ()
+    assert "resources/stormbridge/dsl/__init__.py" not in _names(plain.path)

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stormbridge.errors import JarError
-from stormbridge.jvmdeps import (
+from stormbridge.build.jvmdeps import (
     MavenDependency,
     extra_dependencies,
     parse_clojure,
@@ -16,6 +15,7 @@ from stormbridge.jvmdeps import (
     render_pom,
     resolve_jvm_jars,
 )
+from stormbridge.errors import JarError
 
 ROOT = Path(__file__).resolve().parents[3]
 

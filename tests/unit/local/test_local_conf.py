@@ -1,4 +1,4 @@
-"""Pure parts of stormbridge.storm.local: the topology conf, the log4j2 file, the runner's
+"""Pure parts of stormbridge.storm.local.process: the topology conf, the log4j2 file, the runner's
 control lines, and ``sparse run``'s arguments."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import pytest
 
 from stormbridge.cli.main import build_parser
 from stormbridge.cli.run import _seconds, _select_env
-from stormbridge.config import parse_config
 from stormbridge.errors import ClusterError
-from stormbridge.storm.local import free_port
-from stormbridge.storm.local_run import local_topology_conf
-from stormbridge.storm.local_runner import LOG4J2_TEMPLATE, RUNNER_SOURCE, render_log4j2
+from stormbridge.project.config import parse_config
+from stormbridge.storm.local.process import free_port
+from stormbridge.storm.local.run import local_topology_conf
+from stormbridge.storm.local.runner import LOG4J2_TEMPLATE, RUNNER_SOURCE, render_log4j2
 
 
 def test_local_conf_forces_one_worker_and_one_acker() -> None:
@@ -138,8 +138,8 @@ def test_jvm_command_puts_storm_runner_resources_and_extra_jars_on_the_classpath
     tmp_path: Path,
 ) -> None:
     from stormbridge.storm.home import StormHome
-    from stormbridge.storm.local import LocalStorm
-    from stormbridge.storm.local_runner import RUNNER_CLASS
+    from stormbridge.storm.local.process import LocalStorm
+    from stormbridge.storm.local.runner import RUNNER_CLASS
 
     home = StormHome(path=tmp_path / "storm", version="2.8.3")
     storm = LocalStorm(
@@ -160,7 +160,7 @@ def test_jvm_command_puts_storm_runner_resources_and_extra_jars_on_the_classpath
 
 def test_local_storm_refuses_a_workdir_without_resources(tmp_path: Path) -> None:
     from stormbridge.storm.home import StormHome
-    from stormbridge.storm.local import LocalStorm
+    from stormbridge.storm.local.process import LocalStorm
 
     storm = LocalStorm(StormHome(path=tmp_path, version="2.8.3"), tmp_path, java="java")
     with pytest.raises(ClusterError, match="no resources/"):

@@ -1,4 +1,4 @@
-"""The presentation of the local-mode JVM's log lines (stormbridge.storm.local_output)."""
+"""The presentation of the local-mode JVM's log lines (stormbridge.storm.local.output)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from stormbridge.storm.local_output import (
+from stormbridge.storm.local.output import (
     LogEvent,
     TerminalPresenter,
     format_event,

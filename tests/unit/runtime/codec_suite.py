@@ -20,7 +20,7 @@ from stormbridge.errors import (
     SerializationError,
     StormWentAwayError,
 )
-from stormbridge.protocol import Codec
+from stormbridge.runtime.protocol import Codec
 
 Factory = Callable[..., Codec]
 

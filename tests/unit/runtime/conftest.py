@@ -29,7 +29,15 @@ def spawn() -> Iterator[Callable[..., StormPeer]]:
     ) -> StormPeer:
         import sys
 
-        argv = [sys.executable, "-m", "stormbridge.run", "-s", serializer, *extra_args, target]
+        argv = [
+            sys.executable,
+            "-m",
+            "stormbridge.runtime.run",
+            "-s",
+            serializer,
+            *extra_args,
+            target,
+        ]
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         peer = StormPeer.spawn(argv, serializer=serializer, cwd=str(cwd), env=env, timeout=timeout)
         peers.append(peer)

@@ -9,8 +9,8 @@ from functools import partial
 import pytest
 
 from stormbridge.errors import ProtocolError
-from stormbridge.protocol import JsonCodec, MsgpackCodec, make_codec
-from stormbridge.protocol.json_codec import HAVE_ORJSON
+from stormbridge.runtime.protocol import JsonCodec, MsgpackCodec, make_codec
+from stormbridge.runtime.protocol.json_codec import HAVE_ORJSON
 
 from .codec_suite import CodecConformance
 

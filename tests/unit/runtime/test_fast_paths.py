@@ -226,7 +226,7 @@ def test_reading_from_a_raw_descriptor_splits_frames_across_reads(tmp_path):
 
 
 def _codec_over(data: bytes, **kwargs: Any) -> Any:
-    from stormbridge.protocol import make_codec
+    from stormbridge.runtime.protocol import make_codec
 
     read_fd, write_fd = os.pipe()
     os.write(write_fd, data)

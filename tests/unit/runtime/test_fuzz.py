@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stormbridge.errors import ProtocolError
-from stormbridge.protocol import JsonCodec, MsgpackCodec
-from stormbridge.protocol.json_codec import HAVE_ORJSON
+from stormbridge.runtime.protocol import JsonCodec, MsgpackCodec
+from stormbridge.runtime.protocol.json_codec import HAVE_ORJSON
 
 pytest.importorskip("msgpack")
 

@@ -28,7 +28,7 @@ FORBIDDEN = (
 def test_worker_runtime_imports_nothing_heavy():
     code = """
 import json, sys
-import streamparse, stormbridge.run, pystorm
+import streamparse, stormbridge.runtime.run, pystorm
 from streamparse import Bolt, Spout, BatchingBolt, TicklessBatchingBolt
 class B(Bolt):
     def process(self, tup):

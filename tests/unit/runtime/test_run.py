@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from stormbridge.errors import ComponentLoadError
-from stormbridge.run import load_component_class, main
+from stormbridge.runtime.run import load_component_class, main
 from stormbridge.testing import StormPeer
 
 from .conftest import COMPONENTS, REPO
@@ -45,7 +45,7 @@ def test_usage_error_exits_2(capsys):
 
 
 def test_load_error_is_reported_to_storm_after_the_handshake():
-    argv = [sys.executable, "-m", "stormbridge.run", "broken_import.Cls"]
+    argv = [sys.executable, "-m", "stormbridge.runtime.run", "broken_import.Cls"]
     with StormPeer.spawn(argv, cwd=str(COMPONENTS)) as peer:
         peer.handshake()
         error = peer.read(skip_logs=True)

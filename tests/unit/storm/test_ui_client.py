@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from stormbridge.errors import UIError
-from stormbridge.storm.ui import UIClient
+from stormbridge.ui.client import UIClient
 
 DOCS: dict[str, Any] = {
     "/api/v1/cluster/summary": {"stormVersion": "2.8.3", "supervisors": 1, "topologies": 1,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from stormbridge.cli.main import main
-from stormbridge.storm.ui import UIClient
+from stormbridge.ui.client import UIClient
 from stormbridge.ui.server import UIServer
 
 from . import nimbus_data as data

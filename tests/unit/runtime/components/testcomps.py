@@ -1,4 +1,4 @@
-"""Components the runtime tests start under ``stormbridge.run`` (cwd = this folder)."""
+"""Components the runtime tests start under ``stormbridge.runtime.run`` (cwd = this folder)."""
 
 import logging
 import os

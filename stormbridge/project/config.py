@@ -1,4 +1,4 @@
-"""``config.json`` parsed once into typed, validated objects, and Storm options resolved from them.
+"""``config.json`` parsed once into typed, validated objects.
 
 The file keeps streamparse's shape (``streamparse.md`` §3.4)::
 
@@ -26,7 +26,7 @@ The file keeps streamparse's shape (``streamparse.md`` §3.4)::
 :func:`load_config` reads and validates the file and raises :class:`ConfigError` naming the
 file, the key and the fix. :meth:`ProjectConfig.select_env` applies streamparse's environment
 auto-selection and the ``STREAMPARSE_NIMBUS`` override. Topology options (``-o`` parsing,
-precedence) live in :mod:`stormbridge.options` and are re-exported here.
+precedence) live in :mod:`stormbridge.project.options`, which builds on this module.
 """
 
 from __future__ import annotations
@@ -40,8 +40,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
-from .options import parse_option, parse_option_value, resolve_options
+from ..errors import ConfigError
 
 __all__ = [
     "CONFIG_FILE",
@@ -55,9 +54,6 @@ __all__ = [
     "load_config",
     "parse_config",
     "parse_host_port",
-    "parse_option",
-    "parse_option_value",
-    "resolve_options",
 ]
 
 CONFIG_FILE = "config.json"

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import ComponentLoadError
+from ..errors import ComponentLoadError
 
 __all__ = ["RESOURCES_PATH", "load_component_class", "main"]
 

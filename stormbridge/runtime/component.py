@@ -20,19 +20,19 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, BinaryIO, ClassVar
 
-from .errors import ProtocolError, SerializationError, StormBridgeError, StormWentAwayError
+from ..errors import ProtocolError, SerializationError, StormBridgeError, StormWentAwayError
+from .log import LOG_LEVELS, configure_logging, stdout_to_log
 from .protocol import Codec, check_handshake, check_task_ids, describe, make_codec, scan_values
 from .protocol.values import INT64_MAX, INT64_MIN
-from .storm_logging import LOG_LEVELS, configure_logging, stdout_to_log
 from .tuple import HEARTBEAT_STREAM, Tuple
 
 __all__ = ["Component", "Terminated"]
 
-log = logging.getLogger("stormbridge.component")
+log = logging.getLogger("stormbridge.runtime.component")
 
 _SYNC = {"command": "sync"}
 
@@ -112,6 +112,34 @@ class _TerminationWatchdog:
         os.close(self._write_fd)
         self._thread.join(timeout=1.0)
         os.close(self._read_fd)
+
+
+#: Loads the DSL module that makes specs of Python components (``stormbridge.dsl.component``).
+#: The runtime never imports the DSL itself (workers run without it): the package root,
+#: ``stormbridge/__init__.py``, plugs the loader in with :func:`use_dsl`.
+_dsl_loader: Callable[[], Any] | None = None
+
+
+def use_dsl(loader: Callable[[], Any]) -> None:
+    """Set how ``Spout.spec()``/``Bolt.spec()`` reach the DSL (called by the package root)."""
+    global _dsl_loader
+    _dsl_loader = loader
+
+
+def dsl_specs() -> Any:
+    """The DSL module with ``python_spout_spec``/``python_bolt_spec``, or a clear error."""
+    try:
+        if _dsl_loader is None:
+            raise ModuleNotFoundError("no DSL loader", name="stormbridge.dsl")
+        return _dsl_loader()
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("stormbridge"):
+            raise
+        raise StormBridgeError(
+            "spec() needs the stormbridge DSL, which is not installed here (a topology jar "
+            "ships the worker runtime only): build topologies where stormbridge is "
+            "installed with pip, not inside a running component"
+        ) from exc
 
 
 class Component:

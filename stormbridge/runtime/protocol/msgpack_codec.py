@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
-from ..errors import ProtocolError, StormWentAwayError
+from ...errors import ProtocolError, StormWentAwayError
 from .codec import DEFAULT_MAX_FRAME_SIZE, Codec, describe, register_codec
 from .streams import READ_SIZE
 

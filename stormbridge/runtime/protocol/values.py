@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import IntegerRangeError
+from ...errors import IntegerRangeError
 
 __all__ = ["INT64_MAX", "INT64_MIN", "scan_values"]
 

@@ -5,7 +5,7 @@ topology needs JVM code on the workers (a Kafka spout, a custom serializer): its
 ``:dependencies`` (minus Storm itself and anything ``:scope "provided"``/``"test"``) are
 resolved by Maven through a throw-away ``pom.xml`` in which ``storm-client`` is declared
 ``provided`` first, so Storm and everything it already brings to the worker stay out. The
-resulting jars go to :func:`stormbridge.jar.build_jar` as ``extra_jars``.
+resulting jars go to :func:`stormbridge.build.jar.build_jar` as ``extra_jars``.
 
 Resolution is cached under ``<project>/_build/jvm-deps/<hash of the pom>/``: a second
 build with the same dependencies does not run Maven. Only the data subset of Clojure that
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from .errors import JarError
+from ..errors import JarError
 
 __all__ = [
     "STORM_PROVIDED_ARTIFACTS",

@@ -3,7 +3,7 @@
 Layout (see ``docs/jar.md``)::
 
     META-INF/MANIFEST.MF
-    resources/...          the tree from :func:`stormbridge.resources.collect_resources`
+    resources/...          the tree from :func:`stormbridge.build.resources.collect_resources`
     <class entries>        only when ``extra_jars`` are merged (Kafka spout, serializers, ...)
 
 The bytes are a function of the inputs only: entries are sorted, every timestamp is
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .errors import JarError
+from ..errors import JarError
 from .resources import ResourceTree, collect_resources, write_resources_dir
 
 __all__ = [
@@ -85,6 +85,9 @@ class JarInfo:
     merged_files: int = 0
     #: Project files left out because their names look like secrets.
     excluded_secrets: tuple[str, ...] = ()
+    #: Why the stormbridge packages were shipped whole rather than the runtime alone
+    #: (imports in ``src/`` of the DSL or other build-side modules); empty normally.
+    whole_packages_because: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """One line for people: ``path (1.2 MiB, 84 entries, sha256 ab12…)``."""
@@ -299,4 +302,5 @@ def build_jar(
         resource_files=len(tree.entries),
         merged_files=len(merged) + len(services),
         excluded_secrets=tree.excluded_secrets,
+        whole_packages_because=tree.whole_packages_because,
     )

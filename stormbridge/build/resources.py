@@ -6,10 +6,12 @@ Python component there (``storm.md`` §2). stormbridge lays it out as::
     resources/
       <the project's src/ tree>              user spouts and bolts (``bolts/wordcount.py``, …)
       _stormbridge/boot/<module.Class>.py    one boot script per Python component class
-      stormbridge/, streamparse/, pystorm/   the worker runtime (unless include_runtime=False)
+      stormbridge/{__init__,errors}.py, stormbridge/runtime/
+                                             the worker runtime (unless include_runtime=False)
+      streamparse/, pystorm/                 the compatibility modules components import
 
 :func:`collect_resources` computes that tree (sorted, with secrets and caches left out)
-without writing anything; :mod:`stormbridge.jar` zips it and :func:`write_resources_dir`
+without writing anything; :mod:`stormbridge.build.jar` zips it and :func:`write_resources_dir`
 writes it to a directory for local mode, where Storm reads ``resources/`` from the JVM
 classpath. Both read the same :class:`ResourceTree`, so the jar and local mode never differ.
 """
@@ -24,8 +26,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .boot import boot_script_path, render_boot_script
-from .errors import JarError
+from ..dsl.boot import boot_script_path, render_boot_script
+from ..errors import JarError
+from .shipped import RUNTIME_PACKAGES, imports_beyond_runtime, is_runtime_file
 
 __all__ = [
     "RUNTIME_PACKAGES",
@@ -36,9 +39,6 @@ __all__ = [
     "is_secret",
     "write_resources_dir",
 ]
-
-#: Pure-Python packages shipped in ``resources/`` so that a worker with only ``python3`` runs.
-RUNTIME_PACKAGES: tuple[str, ...] = ("stormbridge", "streamparse", "pystorm")
 
 #: Directory names never shipped: VCS data, caches, virtualenvs, editor and credential folders.
 _SKIP_DIRS = frozenset(
@@ -155,6 +155,9 @@ class ResourceTree:
     entries: tuple[ResourceEntry, ...]
     #: Files left out because their names look like secrets (paths as found on disk).
     excluded_secrets: tuple[str, ...] = field(default=())
+    #: Imports in ``src/`` of parts of stormbridge that workers do not run (the DSL, …): when
+    #: any, the packages were shipped whole so that those modules still load on workers.
+    whole_packages_because: tuple[str, ...] = field(default=())
 
     def paths(self) -> list[str]:
         return [entry.path for entry in self.entries]
@@ -245,7 +248,8 @@ def collect_resources(
         files[entry.path] = entry
         origins[entry.path] = origin
 
-    for rel, path in _walk_files(src, secrets, src_dir):
+    src_files = list(_walk_files(src, secrets, src_dir))
+    for rel, path in src_files:
         add(ResourceEntry(rel, source=path), f"{src_dir}/{rel}")
 
     for class_path in sorted(set(class_paths)):
@@ -257,19 +261,30 @@ def collect_resources(
             f"the boot script of {class_path}",
         )
 
+    beyond: list[str] = []
     if include_runtime:
+        package_dirs = {package: _package_dir(package) for package in RUNTIME_PACKAGES}
+        beyond = imports_beyond_runtime(
+            ((f"{src_dir}/{rel}", path) for rel, path in src_files if rel.endswith(".py")),
+            package_dirs,
+        )
         for package in RUNTIME_PACKAGES:
             if (src / package).exists():
                 raise JarError(
                     f"{src_dir}/{package} would shadow the stormbridge runtime shipped in the jar; "
                     "rename it, or build with include_runtime=False"
                 )
-            package_dir = _package_dir(package)
-            for rel, path in _walk_files(package_dir, secrets, package):
+            for rel, path in _walk_files(package_dirs[package], secrets, package):
+                if not beyond and not is_runtime_file(package, rel):
+                    continue
                 add(ResourceEntry(f"{package}/{rel}", source=path), f"the {package} package")
 
     entries = tuple(files[path] for path in sorted(files))
-    return ResourceTree(entries=entries, excluded_secrets=tuple(sorted(secrets)))
+    return ResourceTree(
+        entries=entries,
+        excluded_secrets=tuple(sorted(secrets)),
+        whole_packages_because=tuple(beyond),
+    )
 
 
 def write_resources_dir(

@@ -13,7 +13,7 @@ import abc
 from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO, ClassVar
 
-from ..errors import ProtocolError, SerializationError
+from ...errors import ProtocolError, SerializationError
 from .streams import ByteSink, ByteSource
 from .values import scan_values
 
@@ -108,7 +108,7 @@ class Codec(abc.ABC):
 
         Raises :class:`SerializationError` (or its subclass IntegerRangeError) for a
         value that cannot go on the wire. ``special=None`` scans every value first;
-        a caller that already ran :func:`~stormbridge.protocol.values.scan_values`
+        a caller that already ran :func:`~stormbridge.runtime.protocol.values.scan_values`
         over every non-trivial value passes its result instead.
         """
         try:
@@ -159,8 +159,6 @@ def make_codec(
     max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
 ) -> Codec:
     """Build the codec called ``name`` (``json``, ``json-stdlib``, ``json-orjson``, ``msgpack``)."""
-    from . import json_codec, msgpack_codec  # noqa: F401  (registers the built-in codecs)
-
     try:
         factory = CODECS[name]
     except KeyError:

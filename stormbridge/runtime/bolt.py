@@ -6,8 +6,8 @@ from collections.abc import Callable
 from threading import get_ident as _get_ident
 from typing import Any
 
-from .component import Component
-from .errors import ProtocolError
+from ..errors import ProtocolError
+from .component import Component, dsl_specs
 from .protocol import describe
 from .tuple import HEARTBEAT_STREAM, TICK_COMPONENT, TICK_STREAM, Tuple, values_types
 
@@ -50,9 +50,7 @@ class Bolt(Component):
         config: dict[str, Any] | None = None,
     ) -> Any:
         """The DSL specification of this bolt in a ``Topology``."""
-        from stormbridge.dsl.component import python_bolt_spec
-
-        return python_bolt_spec(cls, name=name, inputs=inputs, par=par, config=config)
+        return dsl_specs().python_bolt_spec(cls, name=name, inputs=inputs, par=par, config=config)
 
     @staticmethod
     def is_tick(tup: Tuple) -> bool:

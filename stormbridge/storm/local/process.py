@@ -8,7 +8,8 @@ in its own process group:
 * an in-process ZooKeeper, Nimbus (Thrift on ``127.0.0.1``, a free port by default) and one
   supervisor whose workers are threads of the same JVM;
 * ``resources/`` comes from the JVM classpath, not from an uploaded jar: the classpath holds a
-  directory containing ``resources/`` laid out by :func:`stormbridge.resources.write_resources_dir`;
+  directory containing ``resources/`` laid out by
+  :func:`stormbridge.build.resources.write_resources_dir`;
 * log4j2 (``java/local-log4j2.xml``) prints the Python components' ``log`` lines, their stderr
   and every error on stdout, which :class:`LocalStorm` hands line by line to ``on_output``;
   everything else goes to a log file whose tail ends up in the errors raised here.
@@ -19,8 +20,8 @@ closes or on SIGTERM. :meth:`LocalStorm.stop` closes stdin, then escalates to SI
 of the whole process group, so no JVM and no Python subprocess outlives it.
 
 The runner's files (compiled classes, log4j2 configuration) come from
-:mod:`stormbridge.storm.local_runner`; a whole ``sparse run`` is
-:func:`stormbridge.storm.local_run.run_topology`.
+:mod:`stormbridge.storm.local.runner`; a whole ``sparse run`` is
+:func:`stormbridge.storm.local.run.run_topology`.
 """
 
 from __future__ import annotations
@@ -40,10 +41,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from ..errors import ClusterError, StormHomeError
-from .home import StormHome, find_java
-from .local_output import TerminalPresenter
-from .local_runner import RUNNER_CLASS, compile_runner, render_log4j2
+from ...errors import ClusterError, StormHomeError
+from ..home import StormHome, find_java
+from .output import TerminalPresenter
+from .runner import RUNNER_CLASS, compile_runner, render_log4j2
 
 __all__ = [
     "DEFAULT_STARTUP_TIMEOUT",
@@ -106,7 +107,8 @@ class _State:
 class LocalStorm:
     """One Storm local-mode JVM (ZooKeeper + Nimbus Thrift + 1 supervisor); a context manager.
 
-    ``workdir`` must contain ``resources/`` (see :func:`stormbridge.resources.write_resources_dir`);
+    ``workdir`` must contain ``resources/``
+    (see :func:`stormbridge.build.resources.write_resources_dir`);
     the runner writes ``storm.log``, ``jvm-stderr.log`` and its temporary files there.
     ``component_ids`` get their stderr shown; ``on_output`` receives each line the JVM prints
     for people (called from a reader thread). ``extra_classpath`` adds jars (the project's

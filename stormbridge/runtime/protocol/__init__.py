@@ -2,6 +2,8 @@
 
 Standard library only (orjson and msgpack are used when installed). Nothing here
 touches ``sys.stdin``/``sys.stdout``: callers inject binary streams or descriptors.
+Part of the worker runtime: it imports the standard library, ``stormbridge.errors`` and
+itself only.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """A whole ``sparse run``: start Storm local mode, submit, run for a while, stop.
 
-:func:`run_topology` starts a :class:`~stormbridge.storm.local.LocalStorm`, waits until Nimbus
+:func:`run_topology` starts a :class:`~stormbridge.storm.local.process.LocalStorm`,
+waits until Nimbus
 answers over Thrift and lists its supervisor, submits the compiled topology with the local-mode
 conf (:func:`local_topology_conf`) and no jar (local mode reads ``resources/`` from the JVM
 classpath), waits until every executor has reported a heartbeat (its worker and Python
@@ -18,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ClusterError, NimbusError, StormBridgeError
-from .home import StormHome
-from .local import LocalStorm, OutputHandler
+from ...errors import ClusterError, NimbusError, StormBridgeError
+from ..home import StormHome
+from .process import LocalStorm, OutputHandler
 
 __all__ = ["LOCAL_CONF_DEFAULTS", "RunResult", "local_topology_conf", "run_topology"]
 
@@ -80,7 +81,7 @@ def run_topology(
     the topology is killed and the JVM stopped, whatever happened. A JVM that dies during the
     run raises :class:`ClusterError` with its log tail. ``on_status`` gets progress lines.
     """
-    from ..thrift.nimbus import NimbusClient
+    from ...thrift.nimbus import NimbusClient
 
     status = on_status or (lambda _line: None)
     own_dir = workdir is None

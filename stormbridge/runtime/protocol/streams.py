@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import BinaryIO
 
-from ..errors import StormWentAwayError
+from ...errors import StormWentAwayError
 
 __all__ = ["READ_SIZE", "ByteSink", "ByteSource"]
 

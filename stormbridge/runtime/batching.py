@@ -12,7 +12,7 @@ from .tuple import HEARTBEAT_STREAM, TICK_COMPONENT, TICK_STREAM, Tuple
 
 __all__ = ["BatchingBolt", "TicklessBatchingBolt"]
 
-log = logging.getLogger("stormbridge.batching")
+log = logging.getLogger("stormbridge.runtime.batching")
 
 _SYNC = {"command": "sync"}
 

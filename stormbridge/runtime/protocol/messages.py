@@ -1,6 +1,6 @@
 """Shape checks for what Storm sends: handshake, spout commands, task-id lists.
 
-Bolt tuples are checked inline on the hot path (``stormbridge.bolt``); these cover the
+Bolt tuples are checked inline on the hot path (``stormbridge.runtime.bolt``); these cover the
 rest. Every failure is a ProtocolError that names what was received.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ProtocolError
+from ...errors import ProtocolError
 from .codec import describe
 
 __all__ = ["SPOUT_COMMANDS", "check_handshake", "check_spout_command", "check_task_ids"]

@@ -12,7 +12,7 @@ standard library only. When the deployment names a virtualenv and its interprete
 exists on the worker host, the script re-executes itself there (same pid, same pipes);
 otherwise it carries on with whatever ``python3`` Storm found. It then puts the
 working directory (``resources/``: the project's ``src/`` and, by default, the
-stormbridge runtime) first on ``sys.path`` and hands over to :func:`stormbridge.run.main`.
+stormbridge runtime) first on ``sys.path`` and hands over to :func:`stormbridge.runtime.run.main`.
 
 This module is pure: no I/O. The compiler calls :func:`boot_script_path`, the jar
 builder :func:`render_boot_script`.
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import TopologyError
+from ..errors import TopologyError
 
 __all__ = ["BOOT_DIR", "boot_script_path", "render_boot_script", "validate_class_path"]
 
@@ -65,7 +65,7 @@ if VIRTUALENV_PYTHON and os.path.exists(VIRTUALENV_PYTHON):
 _here = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
 sys.path.insert(0, os.getcwd())
-from stormbridge.run import main  # noqa: E402
+from stormbridge.runtime.run import main  # noqa: E402
 
 sys.exit(main(["--serializer", SERIALIZER, CLASS_PATH]))
 """

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from ..errors import StormHomeError
-from .home import StormHome, default_cache_root
+from ...errors import StormHomeError
+from ..home import StormHome, default_cache_root
 
 __all__ = [
     "LOG4J2_TEMPLATE",

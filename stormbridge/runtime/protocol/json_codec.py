@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, BinaryIO, NoReturn
 
-from ..errors import ProtocolError, StormWentAwayError
+from ...errors import ProtocolError, StormWentAwayError
 from .codec import DEFAULT_MAX_FRAME_SIZE, Codec, describe, register_codec
 from .streams import READ_SIZE
 

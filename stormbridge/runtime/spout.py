@@ -6,8 +6,8 @@ from collections import Counter
 from threading import get_ident as _get_ident
 from typing import Any
 
-from .component import Component
-from .errors import ProtocolError
+from ..errors import ProtocolError
+from .component import Component, dsl_specs
 from .protocol import describe
 from .protocol.messages import SPOUT_COMMANDS
 
@@ -28,9 +28,7 @@ class Spout(Component):
         cls, name: str | None = None, par: Any = None, config: dict[str, Any] | None = None
     ) -> Any:
         """The DSL specification of this spout in a ``Topology``."""
-        from stormbridge.dsl.component import python_spout_spec
-
-        return python_spout_spec(cls, name=name, par=par, config=config)
+        return dsl_specs().python_spout_spec(cls, name=name, par=par, config=config)
 
     def next_tuple(self) -> None:
         """Emit the next tuple(s), if any. Must return quickly."""

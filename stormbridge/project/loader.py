@@ -3,7 +3,7 @@
 ::
 
     project/
-      config.json          -> stormbridge.config.ProjectConfig
+      config.json          -> stormbridge.project.config.ProjectConfig
       topologies/NAME.py   -> load_topology(project, "NAME") -> Topology subclass
       src/                 -> importable while a topology file loads (bolts, spouts, ...)
 
@@ -29,8 +29,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from ..errors import ConfigError, TopologyError
 from .config import CONFIG_FILE, ProjectConfig, load_config
-from .errors import ConfigError, TopologyError
 
 __all__ = [
     "Project",
@@ -157,7 +157,7 @@ def load_topology(project: Project, name: str | None = None) -> type[Any]:
     The file may define helper base classes: the class returned is the one Topology subclass
     defined in the file that no other class there derives from.
     """
-    from .dsl import Topology  # the DSL is imported only when a topology is loaded
+    from ..dsl import Topology  # the DSL is imported only when a topology is loaded
 
     path = topology_file(project, name)
     module_name = f"_stormbridge_topology_{path.stem}"

@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import ConfigError
-
-if TYPE_CHECKING:
-    from .config import EnvConfig
+from ..errors import ConfigError
+from .config import EnvConfig
 
 __all__ = ["parse_option", "parse_option_value", "resolve_options"]
 

@@ -15,10 +15,7 @@ import sys
 import threading
 from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .component import Component
+from typing import Any, Protocol
 
 __all__ = [
     "LOG_LEVELS",
@@ -50,6 +47,28 @@ PYTHON_LOG_LEVELS = {
     "debug": logging.DEBUG,
     "trace": logging.DEBUG,
 }
+
+
+class LoggingTarget(Protocol):
+    """What :func:`configure_logging` reads of a component (``Component`` provides it)."""
+
+    @property
+    def storm_conf(self) -> dict[str, Any]: ...
+    @property
+    def debug(self) -> bool | None: ...
+    @property
+    def topology_name(self) -> str | None: ...
+    @property
+    def component_name(self) -> str | None: ...
+    @property
+    def task_id(self) -> int | None: ...
+    @property
+    def pid(self) -> int: ...
+    @property
+    def logger(self) -> logging.Logger: ...
+
+    def send_message(self, message: dict[str, Any]) -> None: ...
+
 
 _STORM_FORMAT = "%(asctime)s - %(name)s - %(message)s"
 _FILE_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
@@ -117,7 +136,7 @@ def stdout_to_log() -> Callable[[], None]:
     return restore
 
 
-def configure_logging(component: Component) -> logging.Handler:
+def configure_logging(component: LoggingTarget) -> logging.Handler:
     """Add the handler chosen by ``pystorm.log.*`` to the root logger; returns it.
 
     Keys: ``pystorm.log.path`` (a directory: log to a rotating file there, else to
