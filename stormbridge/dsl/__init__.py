@@ -1,7 +1,10 @@
 """The topology DSL: pure Python specs, compiled to Storm Thrift on demand.
 
 Importing this package never imports thriftpy2; only compiling (``compile_topology``,
-the ``thrift_*`` class attributes, ``write``/``read``) does.
+the ``thrift_*`` class attributes, ``write``/``read``) does. ``boot`` names the script
+Storm starts for each Python component and renders its text. It may import ``errors``
+and ``thrift``; never the runtime, build, project, Storm, UI or CLI layers (the runtime's
+``Spout.spec()``/``Bolt.spec()`` reach the DSL through the package root).
 """
 
 from __future__ import annotations

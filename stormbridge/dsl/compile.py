@@ -5,7 +5,7 @@ What each spec becomes:
 * Python spout/bolt → ``ComponentObject(shell=ShellComponent(execution_command=python,
   script="_stormbridge/boot/<module.Class>.py"))``: Storm runs exactly those two argv
   entries in the jar's unpacked ``resources/``, and the boot script (written by the jar
-  builder, :mod:`stormbridge.boot`) switches to a configured virtualenv when it exists.
+  builder, :mod:`stormbridge.dsl.boot`) switches to a configured virtualenv when it exists.
 * Other shell components → ``ShellComponent(command, script)`` exactly as declared.
 * Java components → ``ComponentObject(java_object=JavaObject(...))`` or
   ``ComponentObject(serialized_java=...)``.
@@ -23,9 +23,9 @@ import json
 import struct
 from typing import Any
 
-from ..boot import BOOT_DIR, boot_script_path
 from ..errors import TopologyError, TopologyTypeError
 from ..thrift import storm_thrift
+from .boot import BOOT_DIR, boot_script_path
 from .java import JavaObjectSpec
 from .specs import ComponentSpec, JavaComponentSpec, ShellComponentSpec, resolve_par
 from .stream import StreamGrouping

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..boot import boot_script_path
 from ..errors import TopologyTypeError
+from .boot import boot_script_path
 from .specs import ComponentSpec, JavaComponentSpec, ShellComponentSpec, resolve_par
 from .stream import GlobalStreamId, StreamGrouping
 

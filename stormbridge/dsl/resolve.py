@@ -15,8 +15,8 @@ with no outputs, bolts with no inputs.
 
 from __future__ import annotations
 
-from ..boot import validate_class_path
 from ..errors import TopologyError, TopologyTypeError
+from .boot import validate_class_path
 from .specs import ComponentSpec, ShellComponentSpec
 from .stream import GlobalStreamId, Grouping, StreamGrouping
 

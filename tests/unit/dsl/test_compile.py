@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from stormbridge import Bolt, Spout
-from stormbridge.boot import boot_script_path
 from stormbridge.dsl import (
     Grouping,
     JavaArg,
@@ -25,6 +24,7 @@ from stormbridge.dsl import (
     compile_topology,
     python_class_paths,
 )
+from stormbridge.dsl.boot import boot_script_path
 from stormbridge.dsl.compile import topology_from_bytes, topology_to_bytes
 from stormbridge.errors import TopologyError, TopologyTypeError
 from stormbridge.thrift import storm_thrift

@@ -120,6 +120,7 @@ def test_dsl_all_is_honest() -> None:
 
 _SUBMODULES = {
     "annotations",
+    "boot",
     "compile",
     "component",
     "flux",
