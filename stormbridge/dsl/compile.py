@@ -12,6 +12,8 @@ What each spec becomes:
 * Every component → ``ComponentCommon(inputs={GlobalStreamId: Grouping},
   streams={name: StreamInfo}, parallelism_hint, json_conf="<component config as JSON>")``.
 
+Each spec builds its own structs (``ComponentSpec.thrift_object``/``thrift_common``,
+``StreamGrouping.to_thrift``); this module assembles a topology and encodes it.
 ``storm_version`` is left unset (Nimbus then uses its own). Compiling never changes
 the topology class: every call builds new Thrift objects.
 """
@@ -25,11 +27,11 @@ from typing import Any
 
 from ..errors import TopologyError, TopologyTypeError
 from ..thrift import storm_thrift
-from .boot import BOOT_DIR, boot_script_path
+from .boot import BOOT_DIR
+from .checks import check_python
 from .java import JavaObjectSpec
-from .specs import ComponentSpec, JavaComponentSpec, ShellComponentSpec, resolve_par
+from .specs import ComponentSpec, ShellComponentSpec
 from .stream import StreamGrouping
-from .topology import _READ_ATTR, TopologyType
 
 __all__ = [
     "compile_topology",
@@ -42,42 +44,38 @@ __all__ = [
     "topology_to_bytes",
 ]
 
+#: Class attribute where ``Topology.read`` keeps the Thrift topology it read.
+READ_ATTR = "_stormbridge_read_topology"
 
-def _check_topology(topology_cls: object) -> TopologyType:
-    if not isinstance(topology_cls, TopologyType):
+#: Attribute that :class:`~stormbridge.dsl.TopologyType` (the metaclass of every Topology
+#: class) sets to True: how this module recognises a Topology class without importing
+#: :mod:`stormbridge.dsl.topology`, which imports this module.
+TOPOLOGY_MARK = "_stormbridge_topology_type"
+
+
+def is_topology_class(value: object) -> bool:
+    """True for :class:`~stormbridge.dsl.Topology` and its subclasses."""
+    return isinstance(value, type) and getattr(type(value), TOPOLOGY_MARK, False) is True
+
+
+def _check_topology(topology_cls: object) -> type:
+    if not is_topology_class(topology_cls):
         raise TopologyTypeError(
             f"Expected a Topology subclass, got {topology_cls!r}; pass the class itself "
             "(e.g. compile_topology(WordCount))"
         )
+    assert isinstance(topology_cls, type)
     return topology_cls
 
 
-def _check_python(python: object) -> str:
-    if not isinstance(python, str) or not python or python != python.strip():
-        raise TopologyTypeError(
-            f"python must be an interpreter command such as 'python3' or an absolute path, "
-            f"not {python!r} (Storm runs it as one argv entry, without a shell)"
-        )
-    return python
-
-
 def java_object_to_thrift(java: JavaObjectSpec) -> Any:
-    t = storm_thrift()
-    args = [t.JavaObjectArg(**{arg.kind: arg.value}) for arg in java.args]
-    return t.JavaObject(full_class_name=java.full_class_name, args_list=args)
+    """The Thrift ``JavaObject`` of a DSL Java object."""
+    return java.to_thrift()
 
 
 def grouping_to_thrift(grouping: StreamGrouping) -> Any:
     """The Thrift ``Grouping`` union for a DSL grouping."""
-    t = storm_thrift()
-    if grouping.kind == "fields":
-        return t.Grouping(fields=list(grouping.field_names))
-    if grouping.kind == "custom_object":
-        assert grouping.java_object is not None
-        return t.Grouping(custom_object=java_object_to_thrift(grouping.java_object))
-    if grouping.kind == "custom_serialized":
-        return t.Grouping(custom_serialized=grouping.serialized)
-    return t.Grouping(**{grouping.kind: t.NullStruct()})
+    return grouping.to_thrift()
 
 
 def spec_common(spec: ComponentSpec, *, env_name: str | None, strict_par: bool = True) -> Any:
@@ -86,60 +84,25 @@ def spec_common(spec: ComponentSpec, *, env_name: str | None, strict_par: bool =
     With ``strict_par=False`` a ``par`` dict is copied as is (streamparse's behaviour,
     not encodable); otherwise it is resolved for ``env_name``.
     """
-    t = storm_thrift()
-    inputs = {}
-    for stream_id, grouping in spec.inputs.items():
-        source = stream_id.componentId
-        component_id = source if isinstance(source, str) else source.name
-        if component_id is None:
-            raise TopologyError(
-                f"{spec!r} reads from a component that has no name yet; compile the "
-                "Topology class, not a loose spec"
-            )
-        key = t.GlobalStreamId(componentId=component_id, streamId=stream_id.streamId)
-        inputs[key] = grouping_to_thrift(grouping)
-    streams = {
-        name: t.StreamInfo(output_fields=list(stream.fields), direct=stream.direct)
-        for name, stream in spec.outputs.items()
-    }
-    if strict_par:
-        par: Any = resolve_par(spec.par, env_name, spec.name or repr(spec))
-    else:
-        par = copy.deepcopy(spec.par)
-    return t.ComponentCommon(
-        inputs=inputs, streams=streams, parallelism_hint=par, json_conf=spec.json_conf
-    )
+    return spec.thrift_common(env_name=env_name, strict_par=strict_par)
 
 
 def spec_component_object(spec: ComponentSpec, *, python: str = "python3") -> Any:
     """The Thrift ``ComponentObject`` of a spec."""
-    t = storm_thrift()
-    if isinstance(spec, ShellComponentSpec):
-        if spec.class_path is not None:
-            shell = t.ShellComponent(
-                execution_command=_check_python(python), script=boot_script_path(spec.class_path)
-            )
-        else:
-            shell = t.ShellComponent(execution_command=spec.command, script=spec.script)
-        return t.ComponentObject(shell=shell)
-    if isinstance(spec, JavaComponentSpec):
-        if spec.serialized_java is not None:
-            return t.ComponentObject(serialized_java=spec.serialized_java)
-        assert spec.java_object is not None
-        return t.ComponentObject(java_object=java_object_to_thrift(spec.java_object))
-    raise TopologyTypeError(f"Specifications should either be bolts or spouts. Given: {spec!r}")
+    return spec.thrift_object(python=python)
 
 
-def _compile(topology_cls: TopologyType, env_name: str | None, python: str, strict: bool) -> Any:
+def _compile(topology_cls: type, env_name: str | None, python: str, strict: bool) -> Any:
     t = storm_thrift()
-    read = topology_cls.__dict__.get(_READ_ATTR)
+    read = topology_cls.__dict__.get(READ_ATTR)
     if read is not None:
         return copy.deepcopy(read)
-    _check_python(python)
+    check_python(python)
     spouts, bolts = {}, {}
-    for spec in topology_cls.__dict__.get("specs", []):
-        obj = spec_component_object(spec, python=python)
-        common = spec_common(spec, env_name=env_name, strict_par=strict)
+    specs: list[ComponentSpec] = topology_cls.__dict__.get("specs", [])
+    for spec in specs:
+        obj = spec.thrift_object(python=python)
+        common = spec.thrift_common(env_name=env_name, strict_par=strict)
         if spec.is_spout:
             spouts[spec.name] = t.SpoutSpec(spout_object=obj, common=common)
         else:
@@ -168,7 +131,7 @@ def compile_unresolved(topology_cls: object) -> Any:
 def python_class_paths(topology_cls: object) -> list[str]:
     """Sorted, unique class paths of the topology's Python components (for boot scripts)."""
     cls = _check_topology(topology_cls)
-    read = cls.__dict__.get(_READ_ATTR)
+    read = cls.__dict__.get(READ_ATTR)
     paths: set[str] = set()
     if read is not None:
         prefix, suffix = f"{BOOT_DIR}/", ".py"

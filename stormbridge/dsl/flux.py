@@ -10,15 +10,12 @@ console script stormbridge installs), or, with ``python=...``, as the same
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import TopologyTypeError
 from .boot import boot_script_path
 from .specs import ComponentSpec, JavaComponentSpec, ShellComponentSpec, resolve_par
 from .stream import GlobalStreamId, StreamGrouping
-
-if TYPE_CHECKING:
-    from .topology import TopologyType
 
 __all__ = ["topology_to_flux_dict"]
 
@@ -97,7 +94,7 @@ def _stream_to_flux(
 
 
 def topology_to_flux_dict(
-    topology_cls: TopologyType, name: str, *, env_name: str | None = None, python: str | None = None
+    topology_cls: type, name: str, *, env_name: str | None = None, python: str | None = None
 ) -> dict[str, Any]:
     """``{"name", "spouts", "bolts", "streams"}`` with empty lists left out."""
     flux: dict[str, Any] = {"name": name, "bolts": [], "spouts": [], "streams": []}

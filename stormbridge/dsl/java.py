@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import TopologyError, TopologyTypeError
+from ..thrift import storm_thrift
 
 __all__ = ["JAVA_ARG_KINDS", "JavaArg", "JavaObjectSpec", "java_arg", "java_object"]
 
@@ -71,6 +73,10 @@ class JavaArg:
         """The plain Python value (what Flux's YAML carries)."""
         return self.value
 
+    def to_thrift(self) -> Any:
+        """The Thrift ``JavaObjectArg`` union (loads thriftpy2)."""
+        return storm_thrift().JavaObjectArg(**{self.kind: self.value})
+
 
 def java_arg(value: object) -> JavaArg:
     """Convert a basic Python value (or a Thrift ``JavaObjectArg``) into a :class:`JavaArg`."""
@@ -109,6 +115,11 @@ class JavaObjectSpec:
     def args_list(self) -> list[JavaValue]:
         """The arguments as plain Python values."""
         return [arg.value for arg in self.args]
+
+    def to_thrift(self) -> Any:
+        """The Thrift ``JavaObject`` (loads thriftpy2)."""
+        args = [arg.to_thrift() for arg in self.args]
+        return storm_thrift().JavaObject(full_class_name=self.full_class_name, args_list=args)
 
 
 def java_object(full_class_name: object, args_list: object) -> JavaObjectSpec:

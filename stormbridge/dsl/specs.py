@@ -10,6 +10,9 @@ Four kinds exist, as in streamparse: shell spouts and bolts (a command and a scr
 or a Python class: then ``class_path`` is set and the command is chosen at
 compilation), and Java spouts and bolts (a class name and constructor arguments, or
 serialized Java bytes).
+
+Each spec builds its own Thrift structs (``thrift_common``, ``thrift_object``), loading
+thriftpy2 only then; :mod:`stormbridge.dsl.compile` assembles a whole topology.
 """
 
 from __future__ import annotations
@@ -19,6 +22,17 @@ import json
 from typing import Any, ClassVar
 
 from ..errors import TopologyError, TopologyTypeError
+from ..thrift import storm_thrift
+from .boot import boot_script_path
+from .checks import (
+    Par,
+    check_config,
+    check_name,
+    check_outputs,
+    check_par,
+    check_python,
+    resolve_par,
+)
 from .java import JavaObjectSpec, java_object
 from .stream import GlobalStreamId, Grouping, Stream, StreamGrouping, grouping_from_thrift
 
@@ -34,128 +48,9 @@ __all__ = [
     "resolve_par",
 ]
 
-#: A parallelism hint: an int, or ``{environment name: int}``.
-Par = int | dict[str, int]
-
 
 def _owner(component_cls: object) -> str:
     return f"{getattr(component_cls, '__name__', repr(component_cls))}.spec()"
-
-
-def check_name(name: object, owner: str) -> str | None:
-    if name is None:
-        return None
-    if not isinstance(name, str) or not name:
-        raise TopologyTypeError(f"{owner}: name must be a non-empty string or None; given {name!r}")
-    return name
-
-
-def check_par(par: object, owner: str) -> Par:
-    """Validate a parallelism hint (int >= 1, or a dict of environment name -> int >= 1)."""
-    if isinstance(par, dict):
-        if not par:
-            raise TopologyError(
-                f"{owner}: a par dict needs at least one environment, e.g. {{'prod': 4}}"
-            )
-        for env_name, hint in par.items():
-            if not isinstance(env_name, str) or not isinstance(hint, int) or isinstance(hint, bool):
-                raise TopologyTypeError(
-                    f"{owner}: if par is a dict, it must map environment names (str) to "
-                    f"parallelism hints (int). Given stage: {env_name!r}; "
-                    f"given parallelism hint: {hint!r}"
-                )
-            if hint < 1:
-                raise TopologyError(
-                    f"{owner}: parallelism hint for environment {env_name!r} must be an "
-                    f"integer greater than 0. Given: {hint!r}"
-                )
-        return dict(par)
-    if not isinstance(par, int) or isinstance(par, bool):
-        raise TopologyTypeError(
-            f"{owner}: parallelism hint must be an integer greater than 0. Given: {par!r}"
-        )
-    if par < 1:
-        raise TopologyError(
-            f"{owner}: parallelism hint must be an integer greater than 0. Given: {par!r}"
-        )
-    return par
-
-
-def resolve_par(par: Par, env_name: str | None, component: str) -> int:
-    """The parallelism of ``component`` in environment ``env_name``.
-
-    A dict par must name the environment: a missing entry is an error, never a
-    silent default.
-    """
-    if not isinstance(par, dict):
-        return par
-    if env_name is None:
-        raise TopologyError(
-            f"Component {component!r} sets par per environment {par!r}: choose one by "
-            "compiling with env_name=... (sparse submit/run -e ENV)"
-        )
-    if env_name not in par:
-        raise TopologyError(
-            f"Component {component!r} has no parallelism for environment {env_name!r}: "
-            f"its par is {par!r}; add {env_name!r} to the dict or use an int"
-        )
-    return par[env_name]
-
-
-def check_config(config: object, owner: str) -> dict[str, Any]:
-    """Validate a component configuration: a JSON-serializable dict with str keys."""
-    if config is None:
-        return {}
-    if not isinstance(config, dict):
-        raise TopologyTypeError(f"{owner}: config must either be a dict or None. Given: {config!r}")
-    bad_keys = [key for key in config if not isinstance(key, str)]
-    if bad_keys:
-        raise TopologyTypeError(
-            f"{owner}: config keys must be strings (Storm configuration names); given {bad_keys!r}"
-        )
-    try:
-        json.dumps(config, sort_keys=True)
-    except (TypeError, ValueError) as exc:
-        raise TopologyTypeError(
-            f"{owner}: config must be JSON-serializable (it is sent to Storm as JSON): {exc}"
-        ) from exc
-    return copy.deepcopy(config)
-
-
-def check_outputs(outputs: object, owner: str) -> dict[str, Stream]:
-    """Validate outputs (field names of the default stream and/or :class:`Stream` s)."""
-    if outputs is None:
-        return {}
-    if not isinstance(outputs, (list, tuple)):
-        raise TopologyTypeError(
-            f"{owner}: outputs must either be a list of strings or a list of Streams. "
-            f"Given: {outputs!r}"
-        )
-    streams: dict[str, Stream] = {}
-    default_fields: list[str] = []
-    for output in outputs:
-        if isinstance(output, str):
-            default_fields.append(output)
-        elif isinstance(output, Stream):
-            if output.name in streams:
-                raise TopologyError(
-                    f"{owner}: stream {output.name!r} is declared twice in outputs; "
-                    "give each Stream a distinct name"
-                )
-            streams[output.name] = Stream(output.fields, output.name, output.direct)
-        else:
-            raise TopologyTypeError(
-                f"{owner}: outputs must either be a list of strings or a list of Streams. "
-                f"Invalid entry: {output!r}"
-            )
-    if default_fields:
-        if "default" in streams:
-            raise TopologyError(
-                f"{owner}: outputs mix field names {default_fields!r} with a Stream named "
-                "'default'; put those fields in the Stream instead"
-            )
-        streams = {"default": Stream(default_fields), **streams}
-    return streams
 
 
 def _as_stream_id(value: object) -> GlobalStreamId | None:
@@ -277,16 +172,46 @@ class ComponentSpec:
     @property
     def common(self) -> Any:
         """The Thrift ``ComponentCommon`` of this spec (loads thriftpy2)."""
-        from .compile import spec_common
-
-        return spec_common(self, env_name=None, strict_par=False)
+        return self.thrift_common(env_name=None, strict_par=False)
 
     @property
     def component_object(self) -> Any:
         """The Thrift ``ComponentObject`` of this spec, Python components with ``python3``."""
-        from .compile import spec_component_object
+        return self.thrift_object(python="python3")
 
-        return spec_component_object(self, python="python3")
+    def thrift_common(self, *, env_name: str | None, strict_par: bool = True) -> Any:
+        """The Thrift ``ComponentCommon`` of this spec (its inputs must be resolved).
+
+        With ``strict_par=False`` a ``par`` dict is copied as is (streamparse's behaviour,
+        not encodable); otherwise it is resolved for ``env_name``.
+        """
+        t = storm_thrift()
+        inputs = {}
+        for stream_id, grouping in self.inputs.items():
+            source = stream_id.componentId
+            component_id = source if isinstance(source, str) else source.name
+            if component_id is None:
+                raise TopologyError(
+                    f"{self!r} reads from a component that has no name yet; compile the "
+                    "Topology class, not a loose spec"
+                )
+            key = t.GlobalStreamId(componentId=component_id, streamId=stream_id.streamId)
+            inputs[key] = grouping.to_thrift()
+        streams = {
+            name: t.StreamInfo(output_fields=list(stream.fields), direct=stream.direct)
+            for name, stream in self.outputs.items()
+        }
+        if strict_par:
+            par: Any = resolve_par(self.par, env_name, self.name or repr(self))
+        else:
+            par = copy.deepcopy(self.par)
+        return t.ComponentCommon(
+            inputs=inputs, streams=streams, parallelism_hint=par, json_conf=self.json_conf
+        )
+
+    def thrift_object(self, *, python: str = "python3") -> Any:
+        """The Thrift ``ComponentObject`` of this spec (shell and Java specs override this)."""
+        raise TopologyTypeError(f"Specifications should either be bolts or spouts. Given: {self!r}")
 
     def __getitem__(self, stream: str) -> GlobalStreamId:
         """``spec["stream"]``: the id of one of this component's output streams."""
@@ -370,6 +295,17 @@ class ShellComponentSpec(ComponentSpec):
         """True for a Python component of this project (started through a boot script)."""
         return self.class_path is not None
 
+    def thrift_object(self, *, python: str = "python3") -> Any:
+        """``ComponentObject(shell=...)``: ``[python, boot script]`` for a Python class."""
+        t = storm_thrift()
+        if self.class_path is not None:
+            shell = t.ShellComponent(
+                execution_command=check_python(python), script=boot_script_path(self.class_path)
+            )
+        else:
+            shell = t.ShellComponent(execution_command=self.command, script=self.script)
+        return t.ComponentObject(shell=shell)
+
     def _describe(self) -> str:
         if self.class_path is not None:
             return f"class_path={self.class_path!r}"
@@ -405,6 +341,14 @@ class JavaComponentSpec(ComponentSpec):
         else:
             self.serialized_java = None
             self.java_object = java_object(full_class_name, args_list)
+
+    def thrift_object(self, *, python: str = "python3") -> Any:
+        """``ComponentObject`` with ``serialized_java`` or ``java_object`` (``python`` unused)."""
+        t = storm_thrift()
+        if self.serialized_java is not None:
+            return t.ComponentObject(serialized_java=self.serialized_java)
+        assert self.java_object is not None
+        return t.ComponentObject(java_object=self.java_object.to_thrift())
 
     def _describe(self) -> str:
         if self.serialized_java is not None:

@@ -6,22 +6,27 @@
 * :class:`Grouping` is the namespace of groupings (``Grouping.SHUFFLE``,
   ``Grouping.fields("word")``, …); each grouping is a :class:`StreamGrouping`.
 
-:mod:`stormbridge.dsl.compile` turns these into Storm's Thrift structs.
+``StreamGrouping.to_thrift()`` builds Storm's Thrift ``Grouping`` (loading thriftpy2 then).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from ..errors import TopologyError, TopologyTypeError
+from ..thrift import storm_thrift
 from .java import JavaObjectSpec, java_object
 
-if TYPE_CHECKING:
-    from .specs import ComponentSpec
-
-__all__ = ["GROUPING_KINDS", "GlobalStreamId", "Grouping", "Stream", "StreamGrouping"]
+__all__ = [
+    "GROUPING_KINDS",
+    "ComponentRef",
+    "GlobalStreamId",
+    "Grouping",
+    "Stream",
+    "StreamGrouping",
+]
 
 #: Members of Storm's ``Grouping`` union, in field-id order.
 GROUPING_KINDS = (
@@ -86,6 +91,16 @@ class Stream:
         return f"Stream(fields={self.fields!r}, name={self.name!r}, direct={self.direct!r})"
 
 
+class ComponentRef(Protocol):
+    """A :class:`~stormbridge.dsl.ComponentSpec` as ``GlobalStreamId.componentId`` holds it.
+
+    Typed by shape, so this module does not import :mod:`stormbridge.dsl.specs`.
+    """
+
+    @property
+    def name(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class GlobalStreamId:
     """Stream ``streamId`` of component ``componentId``.
@@ -95,7 +110,7 @@ class GlobalStreamId:
     it by the component's name. The camel-case names are Storm's.
     """
 
-    componentId: str | ComponentSpec
+    componentId: str | ComponentRef
     streamId: str = "default"
 
 
@@ -120,6 +135,18 @@ class StreamGrouping:
     @property
     def is_global(self) -> bool:
         return self.kind == "fields" and not self.field_names
+
+    def to_thrift(self) -> Any:
+        """The Thrift ``Grouping`` union (loads thriftpy2)."""
+        t = storm_thrift()
+        if self.kind == "fields":
+            return t.Grouping(fields=list(self.field_names))
+        if self.kind == "custom_object":
+            assert self.java_object is not None
+            return t.Grouping(custom_object=self.java_object.to_thrift())
+        if self.kind == "custom_serialized":
+            return t.Grouping(custom_serialized=self.serialized)
+        return t.Grouping(**{self.kind: t.NullStruct()})
 
     def __repr__(self) -> str:
         if self.is_global:

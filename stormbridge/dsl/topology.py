@@ -26,6 +26,15 @@ import re
 from typing import IO, Any, ClassVar
 
 from ..errors import TopologyError, TopologyTypeError
+from .compile import (
+    READ_ATTR,
+    TOPOLOGY_MARK,
+    compile_topology,
+    compile_unresolved,
+    topology_from_bytes,
+    topology_to_bytes,
+)
+from .flux import topology_to_flux_dict
 from .resolve import resolve_specs
 from .specs import ComponentSpec
 
@@ -33,8 +42,6 @@ __all__ = ["Topology", "TopologyType", "validate_topology_name"]
 
 #: Storm's ``Utils.TOPOLOGY_NAME_REGEX``.
 TOPOLOGY_NAME_RE = re.compile(r"^[^/.:\\]+$")
-
-_READ_ATTR = "_stormbridge_read_topology"
 
 
 def validate_topology_name(name: object) -> str:
@@ -113,8 +120,6 @@ class TopologyType(type):
 
         Equal to ``compile_topology(cls)`` when no component uses a ``par`` dict.
         """
-        from .compile import compile_unresolved
-
         return compile_unresolved(cls)
 
     def __repr__(cls) -> str:
@@ -122,6 +127,10 @@ class TopologyType(type):
         spouts = [spec.name for spec in specs if spec.is_spout]
         bolts = [spec.name for spec in specs if spec.is_bolt]
         return f"<Topology {cls.__qualname__}: spouts={spouts}, bolts={bolts}>"
+
+
+# How stormbridge.dsl.compile recognises a Topology class (it cannot import this module).
+setattr(TopologyType, TOPOLOGY_MARK, True)
 
 
 class Topology(metaclass=TopologyType):
@@ -147,8 +156,6 @@ class Topology(metaclass=TopologyType):
 
         ``env_name`` picks the parallelism of ``par`` dicts (required if any is used).
         """
-        from .compile import compile_topology, topology_to_bytes
-
         data = topology_to_bytes(compile_topology(cls, env_name=env_name, python=python))
         if isinstance(stream, (str, os.PathLike)):
             with open(stream, "wb") as output:
@@ -163,15 +170,13 @@ class Topology(metaclass=TopologyType):
         Afterwards the ``thrift_*`` attributes return (copies of) what was read and
         ``specs`` is empty: specs cannot be rebuilt from Thrift. Returns the topology.
         """
-        from .compile import topology_from_bytes
-
         if isinstance(stream, (str, os.PathLike)):
             with open(stream, "rb") as source:
                 data = source.read()
         else:
             data = stream.read()
         topology = topology_from_bytes(data)
-        type.__setattr__(cls, _READ_ATTR, topology)
+        type.__setattr__(cls, READ_ATTR, topology)
         type.__setattr__(cls, "specs", [])
         return copy.deepcopy(topology)
 
@@ -180,6 +185,4 @@ class Topology(metaclass=TopologyType):
         cls, name: str, *, env_name: str | None = None, python: str | None = None
     ) -> dict[str, Any]:
         """The topology as a Flux definition (a dict to dump as YAML)."""
-        from .flux import topology_to_flux_dict
-
         return topology_to_flux_dict(cls, name, env_name=env_name, python=python)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import textwrap
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import pytest
@@ -121,6 +123,7 @@ def test_dsl_all_is_honest() -> None:
 _SUBMODULES = {
     "annotations",
     "boot",
+    "checks",
     "compile",
     "component",
     "flux",
@@ -147,3 +150,37 @@ def test_dsl_modules_do_not_import_network_code() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def _dsl_imports() -> dict[str, set[str]]:
+    """``{module: dsl modules it imports}``, counting lazy and TYPE_CHECKING imports."""
+    import stormbridge.dsl as dsl
+
+    package = Path(dsl.__file__).parent
+    modules = {path.stem for path in package.glob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for path in package.glob("*.py"):
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                name = node.module or ""
+                if node.level == 1:
+                    found |= {name.split(".")[0]} if name else {a.name for a in node.names}
+                elif node.level == 2 and name.startswith("dsl."):
+                    found.add(name.split(".")[1])
+                elif node.level == 0 and name.startswith("stormbridge.dsl."):
+                    found.add(name.split(".")[2])
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+                found |= {n.split(".")[2] for n in names if n.startswith("stormbridge.dsl.")}
+        graph[path.stem] = (found & modules) - {path.stem}
+    return graph
+
+
+def test_dsl_modules_import_one_way() -> None:
+    graph = _dsl_imports()
+    assert graph["topology"] >= {"compile", "flux"}
+    try:
+        list(TopologicalSorter(graph).static_order())
+    except CycleError as exc:  # pragma: no cover - the failure message
+        pytest.fail(f"stormbridge.dsl modules import each other in a circle: {exc.args[1]}")
