@@ -4,14 +4,17 @@ Storm serves Nimbus with a ``TFramedTransport`` + ``TBinaryProtocol`` server wit
 authentication by default, and drops any request frame over ``nimbus.thrift.max_buffer_size``
 (1 MiB), so jars are uploaded in 300 KB chunks (``storm.md`` §3).
 
-Every call is bounded: connecting waits at most ``connect_timeout`` seconds and every read or
-write on the socket at most ``timeout`` seconds. Failures become :mod:`stormbridge.errors`:
+Every call is bounded: connecting waits at most ``connect_timeout`` seconds and each call (its
+request and whole answer, however slowly the bytes arrive) at most ``timeout`` seconds. An
+answer frame over ``max_frame_size`` bytes (64 MiB) is refused before anything is allocated for
+it. Failures become :mod:`stormbridge.errors`:
 
 * socket errors, timeouts, closed connections → :class:`NimbusUnreachableError`
 * ``AlreadyAliveException`` → :class:`AlreadyAliveError`, ``NotAliveException`` →
   :class:`NotAliveError`, ``InvalidTopologyException`` → :class:`InvalidTopologyError`,
   ``AuthorizationException`` → :class:`AuthorizationError` (each with Nimbus's own message)
-* anything else Nimbus reports (an internal error, "not a leader") → :class:`NimbusError`
+* anything else Nimbus reports (an internal error, "not a leader"), or an answer frame that no
+  Nimbus would send → :class:`NimbusError`
 
 A client is one connection and not thread-safe; after a transport error it reconnects on the
 next call. Use it as a context manager, or call :meth:`NimbusClient.close`.
@@ -50,6 +53,7 @@ from .summaries import (
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_MAX_FRAME_SIZE",
     "DEFAULT_TIMEOUT",
     "UPLOAD_CHUNK_SIZE",
     "NimbusClient",
@@ -60,8 +64,12 @@ __all__ = [
 UPLOAD_CHUNK_SIZE = 307_200
 #: Seconds to wait for a TCP connection to Nimbus.
 DEFAULT_CONNECT_TIMEOUT = 10.0
-#: Seconds to wait on any single read or write once connected.
+#: Seconds a call (request sent, whole answer read) may take once connected.
 DEFAULT_TIMEOUT = 60.0
+#: Largest Thrift answer frame accepted, in bytes (Storm's own client stops at 1 MiB).
+DEFAULT_MAX_FRAME_SIZE = 64 * 2**20
+#: Largest single socket read, so that no read allocates more than this.
+_READ_SIZE = 65_536
 
 _TOPOLOGY_NAME_FORBIDDEN = set("/.:\\")
 _HINT_UP = "is the cluster up? (`sparse cluster status`)"
@@ -80,6 +88,99 @@ def _seconds(value: float) -> str:
     return f"{value:g} s"
 
 
+def _check_seconds(name: str, value: float) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"the Nimbus {name} {value!r} is not a number of seconds") from exc
+    if not 0 < seconds < 1e9:  # also refuses nan and inf
+        raise ConfigError(
+            f"the Nimbus {name} {value!r} must be a positive, finite number of seconds"
+        )
+    return seconds
+
+
+class _FrameSizeError(NimbusError):
+    """An answer frame no Nimbus would send (raised from inside the Thrift transport)."""
+
+
+class _GuardedSocket:
+    """The socket transport under thriftpy2's framed transport, with a deadline per call and a
+    frame-size check.
+
+    Before every read and write the socket's timeout is set to what is left of the current
+    call's deadline, so a peer that trickles a byte at a time is cut off at the deadline. The
+    bytes read are followed frame by frame (4-byte big-endian length, then the body), and a
+    length outside 1..``max_frame`` raises before the framed transport allocates a buffer.
+    """
+
+    def __init__(self, sock: socket.socket, max_frame: int, describe: Callable[[], str]) -> None:
+        self.sock: socket.socket | None = sock
+        self.deadline: float | None = None
+        self._max_frame = max_frame
+        self._describe = describe
+        self._header = bytearray()
+        self._body_left = 0
+
+    def _armed(self) -> socket.socket:
+        if self.sock is None:
+            raise EOFError("the connection is closed")
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the call's deadline passed")
+            self.sock.settimeout(left)
+        return self.sock
+
+    # the transport interface thriftpy2's framed transport calls
+
+    def is_open(self) -> bool:
+        return self.sock is not None
+
+    def open(self) -> None:
+        pass  # connected by NimbusClient.open
+
+    def read(self, sz: int) -> bytes:
+        data = self._armed().recv(min(sz, _READ_SIZE))
+        if not data:
+            raise EOFError("Nimbus closed the connection")
+        self._follow(data)
+        return data
+
+    def write(self, buf: bytes) -> None:
+        self._armed().sendall(buf)  # the timeout bounds the whole sendall (Python >= 3.5)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            sock.close()
+
+    def _follow(self, data: bytes) -> None:
+        at, end = 0, len(data)
+        while at < end:
+            if self._body_left:
+                step = min(self._body_left, end - at)
+                self._body_left -= step
+                at += step
+                continue
+            step = min(4 - len(self._header), end - at)
+            self._header += data[at : at + step]
+            at += step
+            if len(self._header) == 4:
+                size = int.from_bytes(self._header, "big", signed=True)
+                self._header.clear()
+                if not 0 < size <= self._max_frame:
+                    raise _FrameSizeError(
+                        f"{self._describe()} announced a {size}-byte Thrift frame (the limit is "
+                        f"{self._max_frame} bytes): this is not a Storm Nimbus, or the stream "
+                        "is corrupt — check the Nimbus host and port"
+                    )
+                self._body_left = size
+
+
 class NimbusClient:
     """One connection to one Nimbus (see :func:`connect_leader` to find the leader).
 
@@ -94,15 +195,19 @@ class NimbusClient:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
     ) -> None:
-        if timeout <= 0 or connect_timeout <= 0:
-            raise ConfigError("Nimbus timeouts must be positive numbers of seconds")
+        self.timeout = _check_seconds("timeout", timeout)
+        self.connect_timeout = _check_seconds("connect timeout", connect_timeout)
         self.address = NimbusAddress(host, int(port))
-        self.timeout = float(timeout)
-        self.connect_timeout = float(connect_timeout)
+        self.max_frame_size = int(max_frame_size)
+        #: An absolute ``time.monotonic()`` no call may run past (e.g. one UI request's),
+        #: on top of ``timeout`` per call; ``None``: no such bound.
+        self.deadline: float | None = None
         self._thrift: ModuleType = storm_thrift()
         self._client: Any = None
         self._transport: Any = None
+        self._socket: _GuardedSocket | None = None
 
     # -- connection -------------------------------------------------------------------------
 
@@ -127,7 +232,7 @@ class NimbusClient:
             return self
         from thriftpy2.protocol import TBinaryProtocolFactory
         from thriftpy2.thrift import TClient
-        from thriftpy2.transport import TFramedTransportFactory, TSocket
+        from thriftpy2.transport import TFramedTransportFactory
 
         host, port = self.address.host, self.address.port
         try:
@@ -148,8 +253,10 @@ class NimbusClient:
             ) from exc
         sock.settimeout(self.timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        transport = TFramedTransportFactory().get_transport(TSocket(sock=sock))
+        guarded = _GuardedSocket(sock, self.max_frame_size, lambda: f"Nimbus at {self.address}")
+        transport = TFramedTransportFactory().get_transport(guarded)
         protocol = TBinaryProtocolFactory().get_protocol(transport)
+        self._socket = guarded
         self._transport = transport
         self._client = TClient(self._thrift.Nimbus, protocol)
         return self
@@ -157,6 +264,7 @@ class NimbusClient:
     def close(self) -> None:
         """Close the connection (idempotent); the next call reconnects."""
         transport, self._transport, self._client = self._transport, None, None
+        self._socket = None
         if transport is not None:
             try:
                 transport.close()
@@ -168,8 +276,16 @@ class NimbusClient:
 
         self.open()
         t = self._thrift
+        budget = self.timeout
+        if self.deadline is not None:
+            budget = min(budget, self.deadline - time.monotonic())
+        assert self._socket is not None
+        self._socket.deadline = time.monotonic() + budget
         try:
             return getattr(self._client, method)(*args)
+        except _FrameSizeError:
+            self.close()
+            raise
         except t.AlreadyAliveException as exc:
             raise AlreadyAliveError(
                 f"Nimbus: {exc.msg} — kill it first (`sparse kill`) or pick another name"
@@ -193,7 +309,7 @@ class NimbusClient:
             self.close()
             raise NimbusUnreachableError(
                 f"Nimbus at {self.address} did not answer {method} within "
-                f"{_seconds(self.timeout)} — {_HINT_UP}"
+                f"{_seconds(max(budget, 0.0))} — {_HINT_UP}"
             ) from exc
         except (OSError, EOFError, TException) as exc:  # after the specific ones above
             self.close()

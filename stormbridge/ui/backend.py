@@ -12,6 +12,8 @@ The UI needs the raw Thrift structs (``TopologyInfo`` with its executor statisti
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -100,8 +102,9 @@ def _connect(seeds: Sequence[tuple[str, int]], timeout: float) -> Any:
 
 
 class NimbusBackend:
-    """Where Nimbus is (``seeds``) and how long to wait for it (``timeout`` seconds per call
-    and per connection attempt)."""
+    """Where Nimbus is (``seeds``) and how long to wait for it: ``timeout`` seconds is the
+    deadline of one session (one HTTP request): connecting and every call it makes share it,
+    however slowly Nimbus sends its bytes."""
 
     def __init__(
         self,
@@ -111,16 +114,20 @@ class NimbusBackend:
     ) -> None:
         if not seeds:
             raise ConfigError("no Nimbus address given: pass --nimbus HOST:PORT")
-        if timeout <= 0:
-            raise ConfigError("the Nimbus timeout must be a positive number of seconds")
+        if not (timeout > 0 and math.isfinite(timeout)):
+            raise ConfigError("the Nimbus timeout must be a positive, finite number of seconds")
         self.seeds = list(seeds)
         self.timeout = timeout
         self._connect = connect
 
     @contextmanager
     def session(self) -> Iterator[NimbusSession]:
-        """A connection to the leader (or the only seed), closed afterwards."""
+        """A connection to the leader (or the only seed), closed afterwards; no call through
+        it runs past ``timeout`` seconds from now."""
+        deadline = time.monotonic() + self.timeout
         client = self._connect(self.seeds, self.timeout)
+        if hasattr(client, "deadline"):  # a NimbusClient: bound the session, not each call
+            client.deadline = deadline
         try:
             yield NimbusSession(client)
         finally:

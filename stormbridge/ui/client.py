@@ -1,14 +1,20 @@
 """A small typed client for the Storm UI REST API (``/api/v1``), stdlib only.
 
-Every call has a timeout; every failure (connection refused, timeout, HTTP error, a body that
-is not JSON, Storm's ``{"error": ..., "errorMessage": ...}``) becomes
+Every call has a deadline: ``timeout`` seconds for connecting, sending and reading the whole
+answer, however slowly the server sends its bytes. Every failure (connection refused, timeout,
+HTTP error, a body that is not JSON, Storm's ``{"error": ..., "errorMessage": ...}``) becomes
 :class:`stormbridge.errors.UIError` with what to do. Works against Storm's own UI and against
 any server that speaks the same ``/api/v1`` subset.
 """
 
 from __future__ import annotations
 
+import http.client
+import io
 import json
+import math
+import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -75,6 +81,74 @@ class TopologyInfo:
     tasks_total: int
 
 
+class _DeadlineSocket:
+    """A connected socket whose every send and receive gets what is left of one deadline as
+    its timeout, so that a server trickling a byte at a time cannot hold a request past it."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def _armed(self) -> socket.socket:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request's deadline passed")
+        self._sock.settimeout(left)
+        return self._sock
+
+    def sendall(self, data: bytes) -> None:
+        self._armed().sendall(data)
+
+    def recv_into(self, buffer: Any, nbytes: int = 0) -> int:
+        return self._armed().recv_into(buffer, nbytes)
+
+    def makefile(self, mode: str = "rb", buffering: int = -1, **_: Any) -> io.BufferedReader:
+        if mode not in ("r", "rb"):
+            raise ValueError(f"unsupported mode {mode!r}")
+        # like socket.makefile: the file keeps the descriptor open after urllib closes the
+        # connection's socket (its close calls _decref_socketios, passed through below)
+        self._sock._io_refs += 1  # type: ignore[attr-defined]
+        raw = socket.SocketIO(self, "rb")  # type: ignore[arg-type]
+        return io.BufferedReader(raw, buffering if buffering > 0 else io.DEFAULT_BUFFER_SIZE)
+
+    def __getattr__(self, name: str) -> Any:  # close, setsockopt, fileno ...
+        return getattr(self._sock, name)
+
+
+class _DeadlineHTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        deadline = time.monotonic() + float(self.timeout or DEFAULT_TIMEOUT)
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock, deadline)
+
+
+class _DeadlineHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        deadline = time.monotonic() + float(self.timeout or DEFAULT_TIMEOUT)
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock, deadline)
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_DeadlineHTTPConnection, req)
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_DeadlineHTTPSConnection, req)
+
+
+def _check_timeout(timeout: float) -> float:
+    try:
+        seconds = float(timeout)
+    except (TypeError, ValueError) as exc:
+        raise UIError(f"the UI timeout {timeout!r} is not a number of seconds") from exc
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise UIError(f"the UI timeout {timeout!r} must be a positive, finite number of seconds")
+    return seconds
+
+
 def _int(value: Any) -> int:
     try:
         return int(value)
@@ -87,7 +161,8 @@ class UIClient:
 
     def __init__(self, base_url: str, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
+        self.timeout = _check_timeout(timeout)
+        self._opener = urllib.request.build_opener(_DeadlineHTTPHandler, _DeadlineHTTPSHandler)
 
     def __repr__(self) -> str:
         return f"UIClient({self.base_url!r})"
@@ -105,7 +180,7 @@ class UIClient:
         req = urllib.request.Request(url, data=data, method=method)
         req.add_header("Accept", "application/json")
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with self._opener.open(req, timeout=self.timeout) as resp:
                 body = resp.read()
         except urllib.error.HTTPError as exc:
             detail = self._error_detail(exc.read())
@@ -113,8 +188,18 @@ class UIClient:
                 f"the Storm UI at {self.base_url} answered {exc.code} to {method} {url}"
                 f"{': ' + detail if detail else ''}"
             ) from exc
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        except (
+            urllib.error.URLError,
+            TimeoutError,
+            ConnectionError,
+            http.client.HTTPException,
+        ) as exc:
             reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError):
+                raise UIError(
+                    f"the Storm UI at {self.base_url} did not answer {method} {url} within "
+                    f"{self.timeout:g} s; is it overloaded, or is that not a Storm UI?"
+                ) from exc
             raise UIError(
                 f"cannot reach the Storm UI at {self.base_url} ({reason}); is it running? "
                 "(`sparse cluster status`, or check the UI url/port)"
