@@ -83,6 +83,12 @@ class ClusterSpec:
     #: Bind Nimbus's and the supervisors' Thrift servers to ``host`` with stormbridge's
     #: transport plugin (its jar must be in the Storm home's extlib/); None: when available.
     loopback_thrift: bool | None = None
+    #: Where ZooKeeper and Nimbus run (``storm.zookeeper.servers``, ``nimbus.seeds``); None:
+    #: ``host``. A multi-host cluster's supervisor hosts set it to host 0's address.
+    nimbus_host: str | None = None
+    #: ZooKeeper's data and every daemon's ``storm.local.dir``; None: ``<state_dir>/data``.
+    #: A multi-host cluster sets ``/data``, each host's private storage.
+    data_root: Path | None = None
 
     @property
     def conf_dir(self) -> Path:
@@ -90,7 +96,11 @@ class ClusterSpec:
 
     @property
     def data_dir(self) -> Path:
-        return self.state_dir / "data"
+        return self.data_root if self.data_root is not None else self.state_dir / "data"
+
+    @property
+    def resolved_nimbus_host(self) -> str:
+        return self.nimbus_host if self.nimbus_host is not None else self.host
 
     @property
     def resolved_log_dir(self) -> Path:
@@ -152,6 +162,7 @@ def render_storm_yaml(spec: ClusterSpec, role: str) -> str:
     values = {
         "role": role,
         "hostname": _yaml(spec.host),
+        "nimbus_host": _yaml(spec.resolved_nimbus_host),
         "zookeeper_port": _yaml(ports.zookeeper),
         "nimbus_port": _yaml(ports.nimbus),
         "supervisor_thrift_port": _yaml(ports.supervisor_thrift[index]),

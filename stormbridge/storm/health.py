@@ -61,6 +61,8 @@ class NimbusView:
     supervisors: int
     slots_total: int
     topologies: int
+    #: The hostname each registered supervisor reports (``storm.local.hostname``).
+    supervisor_hosts: tuple[str, ...] = ()
 
 
 def nimbus_view(host: str, port: int, timeout: float = 5.0) -> NimbusView:
@@ -84,6 +86,7 @@ def nimbus_view(host: str, port: int, timeout: float = 5.0) -> NimbusView:
         supervisors=len(info.supervisors),
         slots_total=sum(s.num_workers for s in info.supervisors),
         topologies=len(info.topologies),
+        supervisor_hosts=tuple(s.host for s in info.supervisors),
     )
 
 
