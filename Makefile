@@ -11,11 +11,21 @@ PYTEST_ARGS ?=
 
 .PHONY: help
 help: ## show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-17s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: system-deps
-system-deps: ## install the Debian packages the project needs (Java 17, Maven) if missing
-	@bash scripts/system-deps.sh
+system-deps: ## install the Debian packages running needs (Java 17, Maven, python3-venv, Graphviz) if missing
+	@bash scripts/system-deps.sh run
+
+.PHONY: system-deps-test
+system-deps-test: ## system-deps plus what only the tests need (Chromium, OpenSSH, iproute2)
+	@bash scripts/system-deps.sh test
+
+$(VENV)/.installed-run: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[fast]'
+	@touch $@
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +33,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev,fast]'
 	@touch $@
 
+.PHONY: install-run
+install-run: $(VENV)/.installed-run ## create .venv and install stormbridge (no test tools)
+
 .PHONY: install
 install: $(VENV)/.installed ## create .venv and install stormbridge with its dev tools
 
 .PHONY: storm
-storm: system-deps install ## provision Apache Storm 2.8.3 (the pinned release) from Maven Central (cached, idempotent)
+storm: system-deps install-run ## provision Apache Storm 2.8.3 (the pinned release) from Maven Central (cached, idempotent)
 	$(SPARSE) cluster provision
 
 .PHONY: run
@@ -35,7 +48,7 @@ run: storm ## set up everything and run the word-count topology on real Storm (l
 	$(SPARSE) run -n wordcount -t $(TIME)
 
 .PHONY: test
-test: storm lint ## run every check: lint, unit tests, then integration tests on real Storm
+test: system-deps-test storm lint ## run every check: lint, unit tests, then integration tests on real Storm
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 

@@ -1,8 +1,11 @@
 """``sparse visualize``: the topology as a Graphviz graph.
 
-Without ``-f`` the DOT text goes to stdout (or ``-o FILE``); pipe it to any Graphviz tool. With
-``-f png|svg|pdf|jpeg`` the Graphviz ``dot`` program renders it (found on ``PATH``; run without a
-shell, with a deadline); if ``dot`` is missing the command says how to install it.
+As streamparse does, it renders an image with Graphviz by default: ``NAME.png`` in the current
+directory, ``-f svg|pdf|jpeg|dot`` for another format, ``-o FILE`` for another file (the format
+is taken from FILE's extension when ``-f`` is not given; a FILE without a known extension gets
+``.<format>`` appended). ``--dot`` prints the DOT text to stdout instead (no Graphviz needed).
+Images are rendered by the Graphviz ``dot`` program (found on ``PATH``, run without a shell,
+with a deadline); when it is missing the error names the package to install.
 """
 
 from __future__ import annotations
@@ -21,7 +24,17 @@ from . import _common
 
 __all__ = ["add_parser", "run", "topology_dot"]
 
-_FORMATS = ("dot", "png", "svg", "pdf", "jpeg")
+_FORMATS = ("png", "svg", "pdf", "jpeg", "dot")
+#: File extensions that name a format when ``-f`` is not given.
+_EXTENSIONS = {
+    ".png": "png",
+    ".svg": "svg",
+    ".pdf": "pdf",
+    ".jpeg": "jpeg",
+    ".jpg": "jpeg",
+    ".dot": "dot",
+    ".gv": "dot",
+}
 _RENDER_TIMEOUT = 60.0
 
 
@@ -46,7 +59,12 @@ def _par(par: Any) -> str:
 
 def topology_dot(name: str, specs: Iterable[Any]) -> str:
     """DOT text for a topology's component specs (spouts as boxes, bolts as ellipses)."""
-    lines = [f"digraph {_quote(name)} {{", "  rankdir=LR;", '  node [fontname="Helvetica"];']
+    lines = [
+        f"digraph {_quote(name)} {{",
+        "  rankdir=LR;",
+        '  node [fontname="Helvetica"];',
+        '  edge [fontname="Helvetica", fontsize=10];',
+    ]
     specs = list(specs)
     for spec in specs:
         shape = "box" if getattr(spec, "is_spout", False) else "ellipse"
@@ -69,8 +87,9 @@ def topology_dot(name: str, specs: Iterable[Any]) -> str:
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "visualize",
-        help="draw the topology with Graphviz",
-        description="Print the topology as Graphviz DOT, or render it with `dot` (-f).",
+        help="draw the topology with Graphviz (NAME.png by default)",
+        description="Render the topology with Graphviz's `dot` (NAME.png by default), or print "
+        "its DOT text with --dot.",
     )
     _common.add_name(parser)
     _common.add_config(parser)
@@ -78,16 +97,36 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "-f",
         "--format",
         choices=_FORMATS,
-        default="dot",
-        help="output format; anything but dot needs the Graphviz `dot` program (default dot)",
+        default=None,
+        help="image format (default: from -o's extension, else png); dot writes the DOT text",
     )
     parser.add_argument(
         "-o",
         "--output_file",
         metavar="FILE",
-        help="write here instead of stdout (required for images)",
+        help="write here (default NAME.<format> in the current directory)",
+    )
+    parser.add_argument(
+        "--dot",
+        action="store_true",
+        help="print the DOT text to stdout instead of rendering (no Graphviz needed)",
     )
     parser.set_defaults(func=run)
+
+
+def output_target(name: str, fmt: str | None, output_file: str | None) -> tuple[str, Path]:
+    """The format and file ``sparse visualize`` writes, streamparse's way: ``-f`` wins, else
+    ``-o``'s extension, else png; without ``-o`` the file is ``NAME.<format>``, and an ``-o``
+    without a known extension gets ``.<format>`` appended."""
+    if output_file is None:
+        fmt = fmt or "png"
+        return fmt, Path(f"{name}.{fmt}")
+    out = Path(output_file)
+    from_suffix = _EXTENSIONS.get(out.suffix.lower())
+    fmt = fmt or from_suffix or "png"
+    if from_suffix is None:
+        out = out.with_name(f"{out.name}.{fmt}")
+    return fmt, out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,17 +134,22 @@ def run(args: argparse.Namespace) -> int:
     topology_cls = load_topology(project, args.name)
     name = _common.topology_name(args, project)
     dot = topology_dot(name, topology_cls.specs)
-    if args.format == "dot":
-        if args.output_file:
-            Path(args.output_file).write_text(dot, encoding="utf-8")
-            print(f"Wrote {args.output_file}")
-        else:
-            sys.stdout.write(dot)
+    if args.dot:
+        if args.format or args.output_file:
+            raise ConfigError("--dot prints the DOT text to stdout: leave out -f and -o")
+        sys.stdout.write(dot)
         return 0
-    if not args.output_file:
-        raise ConfigError(f"-f {args.format} writes an image: give the file with -o FILE")
-    render(dot, args.format, Path(args.output_file))
-    print(f"Wrote {args.output_file}")
+    fmt, out = output_target(name, args.format, args.output_file)
+    if not out.parent.is_dir():
+        raise ConfigError(f"cannot write {out}: the folder {out.parent} does not exist")
+    if fmt == "dot":
+        try:
+            out.write_text(dot, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    else:
+        render(dot, fmt, out)
+    print(f"Wrote {out} ({fmt}, {_common.human_size(out.stat().st_size)})")
     return 0
 
 
@@ -114,8 +158,10 @@ def render(dot: str, fmt: str, out: Path) -> None:
     exe = shutil.which("dot")
     if exe is None:
         raise ConfigError(
-            "rendering images needs the Graphviz `dot` program, which is not on PATH: install "
-            "Graphviz (apt-get install graphviz, brew install graphviz), or use -f dot"
+            "rendering the topology needs the Graphviz `dot` program, which is not on PATH: "
+            "install the Debian package graphviz (`apt-get install graphviz`, or `make "
+            "system-deps`; elsewhere e.g. `brew install graphviz`), or print the DOT text "
+            "with --dot"
         )
     try:
         proc = subprocess.run(
@@ -127,6 +173,8 @@ def render(dot: str, fmt: str, out: Path) -> None:
         )
     except subprocess.TimeoutExpired as exc:
         raise StormBridgeError(f"Graphviz dot did not finish in {_RENDER_TIMEOUT:g} s") from exc
+    except OSError as exc:
+        raise StormBridgeError(f"cannot run Graphviz dot ({exe}): {exc}") from exc
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip()
         raise StormBridgeError(f"Graphviz dot failed (exit {proc.returncode}): {detail}")
