@@ -18,6 +18,12 @@ command -v dot >/dev/null 2>&1 || need+=(graphviz)
 if [ "$purpose" = test ]; then
   # Debian's Chromium: the UI page is tested in a real headless browser.
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  # `sparse cluster up --hosts N`: an sshd per host (started by stormbridge, never as a service),
+  # namespaces and a bridge (iproute2, util-linux's unshare/nsenter).
+  [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+  command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+  command -v ip >/dev/null 2>&1 || need+=(iproute2)
+  command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 fi
 if [ ${#need[@]} -eq 0 ]; then
   echo "system-deps ($purpose): everything is present"

@@ -1,9 +1,13 @@
-"""``sparse cluster provision | up | down | status | logs``: a real Storm cluster on this host.
+"""``sparse cluster provision | up | down | status | logs | env``: a real Storm cluster here.
 
 ``provision`` downloads Storm into the per-user cache (Maven); ``up`` starts ZooKeeper, Nimbus,
 the supervisors, the UI (and the logviewer when storm-webapp is available) and waits until the
 cluster is ready; ``status`` checks every daemon; ``logs`` lists or tails the logs; ``down``
 stops everything ``up`` started, worker JVMs and Python components included.
+
+``up --hosts N`` builds N hosts out of Linux namespaces instead (root only): ZooKeeper, Nimbus
+and the UI on h0, a supervisor and an sshd on every other host; ``env`` prints the
+``config.json`` environment that targets them; ``down`` removes the hosts too.
 """
 
 from __future__ import annotations
@@ -12,14 +16,25 @@ import argparse
 import dataclasses
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, StormHomeError
+from ..errors import ClusterError, ConfigError, StormHomeError
 from ..storm.config import ClusterSpec, Heaps
-from ..storm.daemons import cluster_status, start_cluster, stop_cluster
+from ..storm.daemons import DaemonHealth, cluster_status, start_cluster, stop_cluster
 from ..storm.home import StormHome, provision, resolve_home, storm_version
-from ..storm.state import default_state_dir, load_record
+from ..storm.hosts import ClusterHosts, find_hosts, load_hosts
+from ..storm.multihost import (
+    DEFAULT_SUBNET,
+    MULTIHOST_HEAPS,
+    MultiHostSpec,
+    multihost_status,
+    require_tools,
+    start_multihost,
+    stop_multihost,
+)
+from ..storm.state import ClusterRecord, default_state_dir, load_record
 
 __all__ = ["add_parser", "run"]
 
@@ -31,8 +46,9 @@ def _say(msg: str) -> None:
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "cluster",
-        help="provision Storm and run a local cluster (up, down, status, logs)",
-        description="Provision Apache Storm and run a real single-host cluster on loopback.",
+        help="provision Storm and run a local cluster (up, down, status, logs, env)",
+        description="Provision Apache Storm and run a real cluster on this machine: on "
+        "loopback, or (--hosts N, root) on N hosts made of Linux namespaces.",
     )
     sub = parser.add_subparsers(title="actions", metavar="ACTION")
 
@@ -65,13 +81,30 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p = sub.add_parser("up", help="start ZooKeeper, Nimbus, supervisors and the UI")
     with_state(p)
     with_version(p)
-    p.add_argument("--supervisors", type=int, default=1, help="number of supervisors (1)")
+    p.add_argument(
+        "--hosts",
+        type=int,
+        default=None,
+        metavar="N",
+        help="build N hosts from Linux namespaces (root only): h0 runs ZooKeeper, Nimbus and "
+        "the UI, every other host a supervisor and an sshd",
+    )
+    p.add_argument(
+        "--subnet",
+        default=None,
+        metavar="CIDR",
+        help=f"private IPv4 network of the hosts, with --hosts (default {DEFAULT_SUBNET})",
+    )
+    p.add_argument(
+        "--supervisors", type=int, default=None, help="number of supervisors (1; not with --hosts)"
+    )
     p.add_argument("--slots", type=int, default=2, help="worker slots per supervisor (2)")
     p.add_argument(
         "--port-offset",
         type=int,
-        default=0,
-        help="add N to every port (ZooKeeper 2181, Nimbus 6627, UI 8080, slots 6700+ ...)",
+        default=None,
+        help="add N to every port (ZooKeeper 2181, Nimbus 6627, UI 8080, slots 6700+ ...; "
+        "not with --hosts: every host has its own addresses)",
     )
     p.add_argument("--log-dir", type=Path, default=None, help="daemon and worker logs")
     p.add_argument(
@@ -93,7 +126,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=[],
         metavar="DAEMON=MB",
         help="max heap of zookeeper, nimbus, supervisor, ui, logviewer or worker "
-        "(defaults 256, 512, 256, 256, 128, 512); repeatable",
+        "(defaults 256, 512, 256, 256, 128, 512; with --hosts 256, 384, 256, 256, 128, 384); "
+        "repeatable",
     )
     p.add_argument("--no-ui", action="store_true", help="do not start the UI")
     p.add_argument("--no-logviewer", action="store_true", help="do not start the logviewer")
@@ -123,9 +157,24 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     p = sub.add_parser("logs", help="list the log files, or tail one daemon's log")
     with_state(p)
-    p.add_argument("daemon", nargs="?", help="nimbus, supervisor-0, zookeeper, ui, ...")
+    p.add_argument(
+        "daemon",
+        nargs="?",
+        help="nimbus, supervisor-0, zookeeper, ui, ... (h1/supervisor-0, "
+        "h0/nimbus, h1/sshd ... for --hosts clusters)",
+    )
     p.add_argument("-n", "--lines", type=int, default=50, help="lines to show (50)")
     p.set_defaults(func=run, action="logs")
+
+    p = sub.add_parser(
+        "env",
+        help="print the config.json env (JSON) that targets a --hosts cluster",
+        description="Print, as a JSON object, the config.json environment for the multi-host "
+        "cluster: nimbus, ui.host/ui.port, workers, user, ssh_key, ssh_port. Paste it under "
+        '"envs" in config.json.',
+    )
+    with_state(p)
+    p.set_defaults(func=run, action="env")
 
     parser.set_defaults(func=lambda _args: _usage(parser))
 
@@ -148,7 +197,7 @@ def _parse_conf(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def _parse_heaps(items: list[str]) -> Heaps:
+def _parse_heaps(items: list[str], base: Heaps | None = None) -> Heaps:
     sizes: dict[str, int] = {}
     known = {f.name for f in dataclasses.fields(Heaps)}
     for item in items:
@@ -159,7 +208,7 @@ def _parse_heaps(items: list[str]) -> Heaps:
                 f"got {item!r}"
             )
         sizes[name] = int(value)
-    return Heaps(**sizes)
+    return dataclasses.replace(base or Heaps(), **sizes)
 
 
 def _home(args: argparse.Namespace) -> StormHome:
@@ -180,6 +229,11 @@ def run(args: argparse.Namespace) -> int:
     if action == "up":
         return _up(args, state_dir)
     if action == "down":
+        if find_hosts(state_dir) is not None:
+            hosts = stop_multihost(state_dir, progress=_say, grace=args.timeout)
+            if hosts is not None:
+                _say(f"cluster stopped and its {len(hosts.hosts)} hosts removed")
+                return 0
         record = stop_cluster(state_dir, progress=_say, grace=args.timeout)
         if record is None:
             _say(f"no cluster is recorded in {state_dir}: nothing to stop")
@@ -188,16 +242,29 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if action == "status":
         return _status(args, state_dir)
+    if action == "env":
+        hosts = load_hosts(state_dir)
+        print(json.dumps(hosts.config_env(), indent=2))
+        return 0
     return _logs(args, state_dir)
 
 
 def _up(args: argparse.Namespace, state_dir: Path) -> int:
+    if args.hosts is not None:
+        return _up_hosts(args, state_dir)
+    if args.subnet is not None:
+        raise ConfigError("--subnet goes with --hosts N")
+    if find_hosts(state_dir) is not None:
+        raise ClusterError(
+            f"a multi-host cluster is recorded in {state_dir}; stop it with "
+            f"`sparse cluster down{_state_flag(args, state_dir)}` first"
+        )
     spec = ClusterSpec(
         state_dir=state_dir,
         log_dir=args.log_dir,
-        supervisors=args.supervisors,
+        supervisors=1 if args.supervisors is None else args.supervisors,
         slots=args.slots,
-        port_offset=args.port_offset,
+        port_offset=0 if args.port_offset is None else args.port_offset,
         metrics_secs=args.metrics_interval,
         sample_rate=args.sample_rate,
         ui=not args.no_ui,
@@ -221,12 +288,59 @@ def _up(args: argparse.Namespace, state_dir: Path) -> int:
     return 0
 
 
+def _up_hosts(args: argparse.Namespace, state_dir: Path) -> int:
+    for flag, value in (("--supervisors", args.supervisors), ("--port-offset", args.port_offset)):
+        if value is not None:
+            raise ConfigError(
+                f"{flag} does not go with --hosts: every host but h0 runs one supervisor, "
+                "and every host has its own address (so default ports)"
+            )
+    spec = MultiHostSpec(
+        hosts=args.hosts,
+        subnet=args.subnet or DEFAULT_SUBNET,
+        state_dir=state_dir,
+        log_dir=args.log_dir,
+        slots=args.slots,
+        metrics_secs=args.metrics_interval,
+        sample_rate=args.sample_rate,
+        heaps=_parse_heaps(args.heap, MULTIHOST_HEAPS),
+        ui=not args.no_ui,
+        extra_conf=_parse_conf(args.conf),
+    )
+    spec.validate()
+    require_tools()  # before provisioning: not root, not Linux or no sshd fails at once
+    home = _home(args)
+    started = time.monotonic()
+    hosts, record = start_multihost(spec, home, progress=_say, timeout=args.timeout)
+    took = time.monotonic() - started
+    print(
+        f"Storm {record.storm_version} is running on {len(hosts.hosts)} hosts "
+        f"({hosts.subnet} on bridge {hosts.bridge}; up in {took:.0f} s)"
+    )
+    for h in hosts.hosts:
+        extra = f", ssh {hosts.ssh.user}@{h.address}:{h.ssh_port}" if h.ssh_port else ""
+        print(f"  {h.name:<4} {h.address:<15} {','.join(h.roles)}{extra}")
+    print(f"  nimbus     {hosts.nimbus}")
+    if hosts.ui_url:
+        print(f"  ui         {hosts.ui_url}")
+    print(f"  ssh key    {hosts.ssh.key} (known hosts: {hosts.ssh.known_hosts})")
+    print(f"  logs       {record.log_dir}")
+    print(f"  state      {record.state_dir}")
+    flag = _state_flag(args, state_dir)
+    print(f"config.json env: sparse cluster env{flag}")
+    print(f"stop it with: sparse cluster down{flag}")
+    return 0
+
+
 def _state_flag(args: argparse.Namespace, state_dir: Path) -> str:
     return f" --state-dir {state_dir}" if args.state_dir else ""
 
 
 def _status(args: argparse.Namespace, state_dir: Path) -> int:
+    hosts = find_hosts(state_dir)
     record = load_record(state_dir)
+    if hosts is not None:
+        return _status_hosts(args, hosts, record)
     if record is None:
         if args.json:
             print(json.dumps({"state_dir": str(state_dir), "running": False, "daemons": []}))
@@ -304,3 +418,75 @@ def _logs(args: argparse.Namespace, state_dir: Path) -> int:
     for line in lines:
         print(line)
     return 0
+
+
+def _daemon_doc(h: DaemonHealth) -> dict[str, object]:
+    return {
+        "name": h.name,
+        "pid": h.pid,
+        "alive": h.alive,
+        "ports": h.ports,
+        "ports_open": h.ports_open,
+        "answering": h.answering,
+        "healthy": h.healthy,
+        "detail": h.detail,
+        "log": h.log,
+        "children": h.workers,
+    }
+
+
+def _status_hosts(
+    args: argparse.Namespace, hosts: ClusterHosts, record: ClusterRecord | None
+) -> int:
+    health = multihost_status(hosts, record)
+    healthy = all(h.healthy for h in health)
+    if args.json:
+        doc = {
+            "state_dir": hosts.state_dir,
+            "running": any(h.alive for h in health),
+            "healthy": healthy,
+            "storm_version": record.storm_version if record else None,
+            "subnet": hosts.subnet,
+            "bridge": hosts.bridge,
+            "nimbus": hosts.nimbus,
+            "ui_url": hosts.ui_url,
+            "hosts": [
+                {
+                    "name": h.name,
+                    "address": h.address,
+                    "roles": list(h.roles),
+                    "holder_pid": h.holder_pid,
+                    "alive": h.alive,
+                    "healthy": h.healthy,
+                    "daemons": [_daemon_doc(d) for d in h.daemons],
+                }
+                for h in health
+            ],
+        }
+        print(json.dumps(doc, indent=2))
+        return 0 if healthy else 1
+    version = f"Storm {record.storm_version} " if record else ""
+    print(f"{version}cluster on {len(hosts.hosts)} hosts ({hosts.subnet}, bridge {hosts.bridge})")
+    print(f"state: {hosts.state_dir}")
+    print(f"{'HOST':<5} {'ADDRESS':<15} {'ROLES':<24} {'HOLDER':>7}  STATE")
+    for h in health:
+        state = "ok" if h.healthy else ("down" if not h.alive else "unhealthy")
+        print(f"{h.name:<5} {h.address:<15} {','.join(h.roles):<24} {h.holder_pid:>7}  {state}")
+    print()
+    print(f"{'DAEMON':<16} {'PID':>7}  {'STATE':<9} {'PORTS':<28} DETAIL")
+    for host in health:
+        for d in host.daemons:
+            state = "ok" if d.healthy else ("dead" if not d.alive else "unhealthy")
+            ports = ",".join(str(p) for k, p in d.ports.items() if not k.startswith("slot"))
+            slots = [str(p) for k, p in d.ports.items() if k.startswith("slot")]
+            if slots:
+                ports += f" slots {','.join(slots)}"
+            detail = d.detail
+            if d.workers:
+                detail += f" ({len(d.workers)} child process(es))"
+            print(f"{d.name:<16} {d.pid:>7}  {state:<9} {ports:<28} {detail}")
+    for note in record.notes if record else []:
+        print(f"note: {note}")
+    if hosts.ui_url:
+        print(f"UI: {hosts.ui_url}")
+    return 0 if healthy else 1
