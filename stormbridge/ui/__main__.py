@@ -47,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=10.0,
         help="seconds to wait for Nimbus on each call (default: %(default)s)",
     )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME[:PORT]",
+        help="a host name browsers may use for this UI besides IP addresses and localhost "
+        "(repeatable); requests naming any other host get 403 (DNS rebinding protection)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log every request")
     return parser
 
@@ -72,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StormBridgeError as exc:
         parser.error(str(exc))
     try:
-        server = make_server(backend, args.host, args.port)
+        server = make_server(backend, args.host, args.port, allowed_hosts=args.allowed_host)
     except OSError as exc:
         print(f"stormbridge.ui: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

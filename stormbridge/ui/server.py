@@ -8,10 +8,13 @@ Errors are answered like Storm's UI does, as JSON ``{"error": "500 Server Error"
 "errorMessage": ...}`` (401 for an authorization failure); unknown paths get 404 in the same
 shape. Static files are a fixed table of names: nothing in a request becomes a file path.
 
-Safety: bind to loopback (the default). POSTs (activate, deactivate, kill, rebalance) are
-refused unless the client is on loopback, and refused when a browser says they come from
-another origin (``Origin`` header), so a web page cannot kill a topology through a user's
-browser. There is no authentication, exactly like Storm's UI without ``ui.filter``.
+Safety: bind to loopback (the default). Every request must name a host the UI serves in its
+``Host`` header (an IP address, ``localhost``, or a name given with ``allowed_hosts``), so that
+a web page on a foreign domain resolving to 127.0.0.1 (DNS rebinding) cannot read or act on
+the cluster through a user's browser; others get 403. POSTs (activate, deactivate, kill,
+rebalance) are refused unless the client is on loopback, and refused when a browser says
+they come from another origin (``Origin`` header), so a web page cannot kill a topology
+through a user's browser. There is no authentication, exactly like Storm's UI without ``ui.filter``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -83,6 +86,48 @@ def _is_loopback(address: str) -> bool:
         return False
 
 
+def _split_host(header: str) -> tuple[str, int | None] | None:
+    """``"name:port"`` / ``"[v6]:port"`` / ``"name"`` -> (lowercase name, port); None if
+    malformed."""
+    if header.startswith("["):
+        name, bracket, rest = header[1:].partition("]")
+        if not bracket:
+            return None
+    else:
+        name, colon, rest = header.rpartition(":")
+        if not colon:
+            name, rest = header, ""
+        elif ":" in name:
+            return None
+        else:
+            rest = colon + rest
+    if rest and not (rest.startswith(":") and rest[1:].isdigit() and 0 < int(rest[1:]) < 65536):
+        return None
+    name = name.lower().rstrip(".")
+    if not name or any(c.isspace() or c in "/\\@?#" for c in name):
+        return None
+    return name, int(rest[1:]) if rest else None
+
+
+def _host_is_served(header: str, allowed: frozenset[str]) -> bool:
+    """IP literals and ``localhost`` cannot be rebound by a foreign page, so any port is
+    fine (an SSH tunnel changes it); other names only when configured, as ``name`` (any
+    port) or ``name:port``."""
+    parsed = _split_host(header)
+    if parsed is None:
+        return False
+    name, port = parsed
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        pass
+    else:
+        return True
+    return name in allowed or (port is not None and f"{name}:{port}" in allowed)
+
+
 def _resolve(nimbus: NimbusSession, topology: str, errors: str) -> Any:
     """``TopologyInfo`` of a topology id; a topology *name* is accepted too."""
     try:
@@ -123,9 +168,12 @@ class UIServer(ThreadingHTTPServer):
         address: tuple[str, int],
         backend: NimbusBackend,
         clock: Callable[[], float] = time.time,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
         self.backend = backend
         self.clock = clock
+        #: Host names (``name`` or ``name:port``) served besides IP addresses and localhost.
+        self.allowed_hosts = frozenset(h.strip().lower().rstrip(".") for h in allowed_hosts)
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, UIRequestHandler)
@@ -219,7 +267,22 @@ class UIRequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), format % args)
 
+    def _host_refused(self) -> bool:
+        """Answer 403 (and return True) unless ``Host`` names a host this UI serves."""
+        host = self.headers.get("Host")
+        if host is None or _host_is_served(host, self.server.allowed_hosts):
+            return False
+        self._send_error(
+            403,
+            f"this Storm UI does not serve the host {host!r} (a page on another domain "
+            "pointing at this machine is refused: DNS rebinding); open it by IP address or "
+            "localhost, or start it with --allowed-host NAME to serve that name",
+        )
+        return True
+
     def do_GET(self) -> None:
+        if self._host_refused():
+            return
         url = urlsplit(self.path)
         api_path = _api_path(url.path)
         if api_path is None:
@@ -230,6 +293,8 @@ class UIRequestHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self._discard_body()
+        if self._host_refused():
+            return
         url = urlsplit(self.path)
         api_path = _api_path(url.path)
         if api_path is None:
@@ -317,9 +382,11 @@ def make_server(
     host: str = "127.0.0.1",
     port: int = 8080,
     clock: Callable[[], float] = time.time,
+    allowed_hosts: Iterable[str] = (),
 ) -> UIServer:
-    """Bind (port 0 picks a free port) without serving yet; call ``serve_forever()``."""
+    """Bind (port 0 picks a free port) without serving yet; call ``serve_forever()``.
+    ``allowed_hosts``: host names served besides IP addresses and localhost."""
     from ..thrift import storm_thrift
 
     storm_thrift()  # parse the IDL once now, not in racing request threads
-    return UIServer((host, port), backend, clock)
+    return UIServer((host, port), backend, clock, allowed_hosts)
