@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import JarError
 from .resources import ResourceTree, collect_resources, write_resources_dir
+from .wheels import SitePackage, Wheelhouse
 
 __all__ = [
     "CHUNK_FRIENDLY_LIMIT",
@@ -232,12 +233,16 @@ def build_jar(
     include_runtime: bool = True,
     extra_jars: Sequence[Path] = (),
     src_dir: str = "src",
+    wheelhouse: Wheelhouse | None = None,
+    venv_root: str | None = None,
+    sites: Sequence[SitePackage] = (),
 ) -> JarInfo:
     """Build the topology jar for ``project_dir`` at ``out`` and describe it.
 
     ``class_paths``: the ``module.Class`` paths of the topology's Python components (one boot
     script each). ``extra_jars``: JVM jars whose classes are merged in (see
-    :func:`jar_entry_filter`; jars of Storm itself are skipped). The file is written
+    :func:`jar_entry_filter`; jars of Storm itself are skipped). ``wheelhouse``, ``venv_root``
+    and ``sites``: see :func:`~stormbridge.build.resources.collect_resources`. The file is written
     atomically: a failed build leaves no partial jar at ``out``.
     """
     tree: ResourceTree = collect_resources(
@@ -247,6 +252,9 @@ def build_jar(
         virtualenv_python=virtualenv_python,
         include_runtime=include_runtime,
         src_dir=src_dir,
+        wheelhouse=wheelhouse,
+        venv_root=venv_root,
+        sites=sites,
     )
     resource_names = {f"resources/{entry.path}": entry for entry in tree.entries}
     taken = {"META-INF/MANIFEST.MF", *resource_names}

@@ -6,6 +6,9 @@ Python component there (``storm.md`` §2). stormbridge lays it out as::
     resources/
       <the project's src/ tree>              user spouts and bolts (``bolts/wordcount.py``, …)
       _stormbridge/boot/<module.Class>.py    one boot script per Python component class
+      _stormbridge/workerenv.py              settles the interpreter first (when needed)
+      _stormbridge/wheels/, _stormbridge/pip/   shipped wheels ("deploy": "ship")
+      _stormbridge/site/<tag>/               a carried orjson, for interpreters that load it
       stormbridge/{__init__,errors}.py, stormbridge/runtime/
                                              the worker runtime (unless include_runtime=False)
       streamparse/, pystorm/                 the compatibility modules components import
@@ -26,9 +29,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..dsl.boot import boot_script_path, render_boot_script
+from ..dsl.boot import WORKERENV_PATH, boot_script_path, render_boot_script
 from ..errors import JarError
 from .shipped import RUNTIME_PACKAGES, imports_beyond_runtime, is_runtime_file
+from .wheels import SitePackage, Wheelhouse
 
 __all__ = [
     "RUNTIME_PACKAGES",
@@ -222,11 +226,17 @@ def collect_resources(
     virtualenv_python: str | None = None,
     include_runtime: bool = True,
     src_dir: str = "src",
+    wheelhouse: Wheelhouse | None = None,
+    venv_root: str | None = None,
+    sites: Sequence[SitePackage] = (),
 ) -> ResourceTree:
     """Compute the ``resources/`` tree for ``project_dir`` (reads files lazily, writes nothing).
 
     ``class_paths`` are the ``module.Class`` paths of the topology's Python components
     (one boot script each); ``serializer`` and ``virtualenv_python`` go into those scripts.
+    ``wheelhouse``: wheels the workers build their virtualenv from (under ``venv_root``, or the
+    default of :func:`stormbridge.runtime.workerenv.default_venv_root`); ``sites``: compiled
+    packages carried for interpreters that can load them (see :mod:`.wheels`).
     """
     project_dir = Path(project_dir)
     src = project_dir / src_dir
@@ -252,14 +262,29 @@ def collect_resources(
     for rel, path in src_files:
         add(ResourceEntry(rel, source=path), f"{src_dir}/{rel}")
 
+    ship = wheelhouse.boot_ship(venv_root) if wheelhouse is not None else None
+    boot_sites = [site.boot_site() for site in sites]
     for class_path in sorted(set(class_paths)):
         data = render_boot_script(
-            class_path, serializer=serializer, virtualenv_python=virtualenv_python
+            class_path,
+            serializer=serializer,
+            virtualenv_python=virtualenv_python,
+            ship=ship,
+            sites=boot_sites,
         )
         add(
             ResourceEntry(boot_script_path(class_path), data=data),
             f"the boot script of {class_path}",
         )
+    if class_paths and (virtualenv_python or ship or boot_sites):
+        workerenv = _package_dir("stormbridge") / "runtime" / "workerenv.py"
+        add(ResourceEntry(WORKERENV_PATH, source=workerenv), "stormbridge.runtime.workerenv")
+        carried = [
+            *(wheelhouse.resources() if wheelhouse else ()),
+            *(item for site in sites for item in site.resources()),
+        ]
+        for rel, path in carried:
+            add(ResourceEntry(rel, source=path), str(path))
 
     beyond: list[str] = []
     if include_runtime:
@@ -296,6 +321,9 @@ def write_resources_dir(
     virtualenv_python: str | None = None,
     include_runtime: bool = True,
     src_dir: str = "src",
+    wheelhouse: Wheelhouse | None = None,
+    venv_root: str | None = None,
+    sites: Sequence[SitePackage] = (),
 ) -> ResourceTree:
     """Write ``dest/resources/`` (replacing an old one) with the same tree the jar would hold.
 
@@ -310,6 +338,9 @@ def write_resources_dir(
         virtualenv_python=virtualenv_python,
         include_runtime=include_runtime,
         src_dir=src_dir,
+        wheelhouse=wheelhouse,
+        venv_root=venv_root,
+        sites=sites,
     )
     root = Path(dest) / "resources"
     try:

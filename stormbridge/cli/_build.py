@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, JarError
 from ..project.config import EnvConfig
+from ._common import human_size
 
 if TYPE_CHECKING:
     from ..build.jar import JarInfo
+    from ..build.wheels import Wheelhouse
     from ..project.loader import Project
 
 __all__ = [
@@ -79,12 +81,40 @@ def build_topology_jar(
     jvm_jars = resolve_jvm_jars(project.root, storm_version=storm_version())
 
     config = project.config
+    wheelhouse = _ship_wheels(project, env, name)
+    sites = []
+    if include_runtime and wheelhouse is None:
+        from ..build.wheels import orjson_site
+
+        site = orjson_site()
+        sites = [site] if site is not None else []
     return build_jar(
         project.root,
         out if out is not None else default_jar_path(project.root, name),
         class_paths=class_paths(topology_cls),
         serializer=config.serializer_for(env) if env else config.serializer,
-        virtualenv_python=env.virtualenv_python(name) if env else None,
+        virtualenv_python=env.virtualenv_python(name) if env and wheelhouse is None else None,
         include_runtime=include_runtime,
         extra_jars=[*jvm_jars, *extra_jars],
+        wheelhouse=wheelhouse,
+        venv_root=env.virtualenv_root if env else None,
+        sites=sites,
     )
+
+
+def _ship_wheels(project: Project, env: EnvConfig | None, name: str) -> Wheelhouse | None:
+    """With ``"deploy": "ship"``: the wheels of ``virtualenvs/<name>.txt`` (built once, cached)."""
+    if env is None or env.deploy != "ship":
+        return None
+    from ..build.wheels import build_wheelhouse, requirements_file
+    from ..storm.home import default_cache_root
+
+    requirements = requirements_file(project.config.virtualenvs_dir, env.requirements_name(name))
+    print(f"Shipping the wheels of {requirements} (deploy: ship)...")
+    wheelhouse = build_wheelhouse(requirements, default_cache_root())
+    how = "cached" if wheelhouse.cached else f"built in {wheelhouse.seconds:.1f} s"
+    print(
+        f"  {len(wheelhouse.wheels)} wheels + pip, {human_size(wheelhouse.size)} ({how}); workers "
+        f"build virtualenv {wheelhouse.digest} at first start, once per host"
+    )
+    return wheelhouse

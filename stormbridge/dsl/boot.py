@@ -8,11 +8,15 @@ component compiles to::
     ShellComponent(execution_command="python3", script="_stormbridge/boot/<module.Class>.py")
 
 and the jar builder writes that script into ``resources/``. The script uses the
-standard library only. When the deployment names a virtualenv and its interpreter
-exists on the worker host, the script re-executes itself there (same pid, same pipes);
-otherwise it carries on with whatever ``python3`` Storm found. It then puts the
-working directory (``resources/``: the project's ``src/`` and, by default, the
-stormbridge runtime) first on ``sys.path`` and hands over to :func:`stormbridge.runtime.run.main`.
+standard library only. When the deployment names a virtualenv, ships wheels
+(``"deploy": "ship"``) or carries a compiled fast codec, it first loads
+``_stormbridge/workerenv.py`` (:mod:`stormbridge.runtime.workerenv`, shipped in every jar) by
+path: that builds or finds the virtualenv and re-executes the script there (same pid, same
+pipes), fails with an error the UI shows when a configured virtualenv is missing, and adds the
+carried ``orjson`` when this interpreter can load it. Otherwise the script carries on with
+whatever ``python3`` Storm found. It then puts the working directory (``resources/``: the
+project's ``src/`` and, by default, the stormbridge runtime) first on ``sys.path`` and hands
+over to :func:`stormbridge.runtime.run.main`.
 
 This module is pure: no I/O. The compiler calls :func:`boot_script_path`, the jar
 builder :func:`render_boot_script`.
@@ -21,13 +25,23 @@ builder :func:`render_boot_script`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..errors import TopologyError
 
-__all__ = ["BOOT_DIR", "boot_script_path", "render_boot_script", "validate_class_path"]
+__all__ = [
+    "BOOT_DIR",
+    "WORKERENV_PATH",
+    "boot_script_path",
+    "render_boot_script",
+    "validate_class_path",
+]
 
 #: Folder, relative to ``resources/``, that holds the boot scripts.
 BOOT_DIR = "_stormbridge/boot"
+#: Where, relative to ``resources/``, the jar carries :mod:`stormbridge.runtime.workerenv`.
+WORKERENV_PATH = "_stormbridge/workerenv.py"
 
 _CLASS_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
@@ -56,11 +70,21 @@ import sys
 CLASS_PATH = {class_path!r}
 SERIALIZER = {serializer!r}
 VIRTUALENV_PYTHON = {venv_python!r}
+SHIP = {ship!r}
+SITES = {sites!r}
 
-if VIRTUALENV_PYTHON and os.path.exists(VIRTUALENV_PYTHON):
-    _venv = os.path.realpath(os.path.dirname(os.path.dirname(VIRTUALENV_PYTHON)))
-    if os.path.realpath(sys.prefix) != _venv:
-        os.execv(VIRTUALENV_PYTHON, [VIRTUALENV_PYTHON, os.path.abspath(__file__)])
+if VIRTUALENV_PYTHON or SHIP or SITES:
+    import importlib.util
+
+    _top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    _spec = importlib.util.spec_from_file_location(
+        "_stormbridge_workerenv", os.path.join(_top, "workerenv.py")
+    )
+    _workerenv = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(_workerenv)
+    _workerenv.prepare(
+        __file__, serializer=SERIALIZER, virtualenv_python=VIRTUALENV_PYTHON, ship=SHIP, sites=SITES
+    )
 
 _here = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
@@ -72,15 +96,31 @@ sys.exit(main(["--serializer", SERIALIZER, CLASS_PATH]))
 
 
 def render_boot_script(
-    class_path: str, *, serializer: str = "json", virtualenv_python: str | None = None
+    class_path: str,
+    *,
+    serializer: str = "json",
+    virtualenv_python: str | None = None,
+    ship: Mapping[str, str] | None = None,
+    sites: Sequence[Mapping[str, Any]] = (),
 ) -> bytes:
-    """The bytes of the boot script for ``class_path`` (deterministic for equal inputs)."""
+    """The bytes of the boot script for ``class_path`` (deterministic for equal inputs).
+
+    ``ship``: the shipped wheels (``hash``, ``wheels``, ``pip``, ``root``; see
+    :func:`stormbridge.runtime.workerenv.ensure_shipped_venv`); ``sites``: carried compiled
+    packages (``dir``, ``ext``, ``glibc``), added to ``sys.path`` where they load.
+    """
     if serializer not in ("json", "msgpack"):
         raise TopologyError(f"serializer must be 'json' or 'msgpack', not {serializer!r}")
+    if ship is not None and virtualenv_python:
+        raise TopologyError(
+            "a topology either ships its wheels or names a worker virtualenv, not both"
+        )
     text = _TEMPLATE.format(
         class_path=validate_class_path(class_path),
         script=boot_script_path(class_path),
         serializer=serializer,
         venv_python=virtualenv_python or "",
+        ship=dict(ship) if ship is not None else None,
+        sites=[dict(site) for site in sites],
     )
     return text.encode("utf-8")

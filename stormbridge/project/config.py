@@ -15,6 +15,7 @@ The file keeps streamparse's shape (``streamparse.md`` §3.4)::
           "use_virtualenv": true, "install_virtualenv": false,
           "virtualenv_root": "/data/virtualenvs", "virtualenv_name": null,
           "virtualenv_flags": "",
+          "deploy": "ship",                 # optional: the jar carries virtualenvs/<name>.txt
           "log": {"path": "...", "file": "...", "max_bytes": 1000000,
                   "backup_count": 10, "level": "info"},
           "options": {"topology.max.spout.pending": 1000},
@@ -61,6 +62,8 @@ DEFAULT_NIMBUS_PORT = 6627
 DEFAULT_UI_PORT = 8080
 NIMBUS_ENV_VAR = "STREAMPARSE_NIMBUS"
 SERIALIZERS = ("json", "msgpack")
+#: Values of an env's ``deploy``: ``ship`` = the topology carries its wheels (docs/deploy.md).
+DEPLOY_MODES = ("ship",)
 
 _ENV_KEYS = frozenset(
     {
@@ -85,6 +88,7 @@ _ENV_KEYS = frozenset(
         "ui",
         "serializer",
         "sudo_user",
+        "deploy",
     }
 )
 _TOP_KEYS = frozenset({"serializer", "topology_specs", "virtualenv_specs", "envs"})
@@ -141,6 +145,9 @@ class EnvConfig:
     ui_port: int = DEFAULT_UI_PORT
     ui_host: str | None = None
     serializer: str | None = None
+    #: ``"ship"``: the jar carries the wheels of ``virtualenvs/<name>.txt`` and workers build
+    #: the virtualenv at first start; ``None``: nothing is shipped.
+    deploy: str | None = None
     #: Where :attr:`nimbus` came from: ``"config.json"`` or ``"$STREAMPARSE_NIMBUS"``.
     nimbus_source: str = "config.json"
     #: Things in the file that are accepted but do nothing here; the CLI prints them.
@@ -183,6 +190,10 @@ class EnvConfig:
             )
         venv = self.virtualenv_name or topology_name
         return f"{self.virtualenv_root.rstrip('/')}/{venv}/bin/python"
+
+    def requirements_name(self, topology_name: str) -> str:
+        """The ``virtualenvs/<name>.txt`` that names this env's packages."""
+        return self.virtualenv_name or topology_name
 
 
 @dataclass(frozen=True)
@@ -375,6 +386,15 @@ def _parse_env(name: str, raw: Any, path: Path) -> EnvConfig:
             "on worker hosts over SSH: create <virtualenv_root>/<name> there yourself (or leave "
             "use_virtualenv false: the jar carries the stormbridge runtime)"
         )
+    deploy = _str(raw, "deploy", path, f"{where}.deploy")
+    if deploy is not None and deploy not in DEPLOY_MODES:
+        raise _bad(
+            path,
+            f"{where}.deploy",
+            'must be "ship" (the topology carries the wheels of virtualenvs/<name>.txt and '
+            "workers build the virtualenv) or be left out",
+            deploy,
+        )
     options = raw.get("options", {})
     if options is None:
         options = {}
@@ -410,6 +430,7 @@ def _parse_env(name: str, raw: Any, path: Path) -> EnvConfig:
         ui_port=DEFAULT_UI_PORT if ui_port is None else ui_port,
         ui_host=ui_host or None,
         serializer=_serializer(raw, path, f"{where}.serializer"),
+        deploy=deploy,
         warnings=tuple(warnings),
     )
 
