@@ -211,18 +211,28 @@ def _parse_heaps(items: list[str], base: Heaps | None = None) -> Heaps:
     return dataclasses.replace(base or Heaps(), **sizes)
 
 
+def _provision(args: argparse.Namespace) -> StormHome:
+    """Provision with its progress on stderr (bars on a terminal, plain lines otherwise)."""
+    from ._progress import ProgressView
+
+    with ProgressView() as view:
+        return provision(
+            args.storm_version, args.cache, progress=view.say, on_step=view.provision_step
+        )
+
+
 def _home(args: argparse.Namespace) -> StormHome:
     """``$STORM_HOME`` (official distribution) or the cache, provisioned on first use."""
     try:
         return resolve_home(args.storm_version, args.cache)
     except StormHomeError:  # not provisioned yet: do it now (resumes a half-done one)
-        return provision(args.storm_version, args.cache, progress=_say)
+        return _provision(args)
 
 
 def run(args: argparse.Namespace) -> int:
     action = args.action
     if action == "provision":
-        home = provision(args.storm_version, args.cache, progress=_say)
+        home = _provision(args)
         print(home.path)
         return 0
     state_dir: Path = args.state_dir or default_state_dir()

@@ -169,8 +169,11 @@ def _storm_home() -> Any:
     try:
         return resolve_home()
     except StormHomeError:
+        from ._progress import ProgressView
+
         _status("Storm is not provisioned yet: provisioning it now (once; needs Java and Maven)")
-        return provision(progress=_status)
+        with ProgressView() as view:
+            return provision(progress=view.say, on_step=view.provision_step)
 
 
 @contextmanager

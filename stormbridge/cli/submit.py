@@ -3,7 +3,8 @@
 Steps: load ``config.json`` and the env; load the topology class (never mutated); resolve the
 topology conf (``docs/configuration.md``); compile the class to a Thrift ``StormTopology`` for the
 env; build the jar (or take ``-j``); connect to the leader Nimbus; with ``--force`` kill a running
-topology of that name and wait until it is gone; upload the jar; submit; print a summary.
+topology of that name and wait until it is gone; upload the jar (its bytes shown on stderr: a bar
+on a terminal, plain lines otherwise); submit; print a summary.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..dsl.topology import validate_topology_name
 from ..errors import AlreadyAliveError, JarError, NotAliveError
 from . import _common
 from ._build import build_topology_jar, check_serializer, compile_for_env
+from ._progress import ProgressView
 
 __all__ = ["SubmitResult", "add_parser", "run"]
 
@@ -117,8 +119,10 @@ def run(args: argparse.Namespace) -> int:
                 except NotAliveError:
                     pass  # it went away by itself meanwhile
             nimbus.wait_until_gone(name, deadline=args.wait + 90)
-        print(f"Uploading {jar.name} to Nimbus {nimbus.address}...")
-        location = nimbus.upload_jar(jar)
+        print(f"Uploading {jar.name} to Nimbus {nimbus.address}...", flush=True)
+        with ProgressView() as view:  # bytes sent, on stderr
+            upload = view.transfer(f"upload {jar.name}", jar.stat().st_size)
+            location = nimbus.upload_jar(jar, progress=upload)
         try:
             nimbus.submit(name, location, thrift_topology, conf, active=not args.inactive)
         except AlreadyAliveError as exc:  # somebody else submitted it meanwhile

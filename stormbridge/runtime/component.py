@@ -431,17 +431,6 @@ class Component:
         self.context = context
         self.logger = logging.getLogger(f"pystorm.component.{self.component_name}")
         self._log_handler = configure_logging(self)
-        self._note_slow_codec()
-
-    def _note_slow_codec(self) -> None:
-        """Say once, in Storm's log, that JSON goes through the slower standard library."""
-        if self.serializer_name == "json" and getattr(self.serializer, "engine", "") == "stdlib":
-            self.logger.warning(
-                "encoding JSON with the standard library: orjson is not importable by %s, and "
-                "each tuple costs about 2-3x the CPU; install orjson into the workers' "
-                'interpreter or virtualenv (or submit with "deploy": "ship")',
-                sys.executable,
-            )
 
     def _run(self) -> None:
         """Handle one message from Storm. Subclasses implement it."""

@@ -9,6 +9,11 @@ with Maven's ``copy-dependencies`` on throw-away poms, one step at a time:
   ``.step-<name>`` marker: an interrupted run resumes at the first unfinished step;
 * ``.complete`` (JSON) is written last: once it exists, :func:`provision` does nothing.
 
+Progress reaches the caller through two callbacks: ``progress(message)`` for each step, and
+``on_step(StepProgress)`` about twice a second while Maven works (artifacts and bytes it
+downloaded so far, read from its log; jars and bytes in the step's directory) and once when
+the step is done. Only ``cli/`` renders them.
+
 :func:`resolve_home` prefers ``$STORM_HOME`` when it points at an official distribution.
 """
 
@@ -21,17 +26,26 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import StormHomeError
 from . import DEFAULT_STORM_VERSION
+from .maven import (
+    DEPENDENCY_PLUGIN,
+    MavenStep,
+    StepCallback,
+    StepProgress,
+    copy_dependencies,
+    jars_in,
+)
 
 __all__ = [
     "DEPENDENCY_PLUGIN",
     "INSTALL_HINT",
     "LOOPBACK_PLUGIN",
+    "StepProgress",
     "StormHome",
     "default_cache_root",
     "find_java",
@@ -41,16 +55,9 @@ __all__ = [
     "storm_version",
 ]
 
-#: The Maven plugin that copies an artifact and its runtime dependencies into a directory.
-#: Maven 3.8's built-in default (2.8) is too old for the options used here: name it explicitly.
-DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
-
 INSTALL_HINT = (
     "install it with `make system-deps` (or `apt-get install openjdk-17-jdk-headless maven`)"
 )
-
-#: How long one Maven step may take (a cold ~/.m2 downloads ~150 MB).
-MAVEN_TIMEOUT_SECS = 1800
 
 Progress = Callable[[str], None]
 
@@ -269,93 +276,12 @@ def resolve_home(
 # --- provisioning ---------------------------------------------------------------------------
 
 
-def _pom(version: str, artifact: str, excludes: Iterable[tuple[str, str]]) -> str:
-    exclusions = "".join(
-        f"<exclusion><groupId>{g}</groupId><artifactId>{a}</artifactId></exclusion>"
-        for g, a in excludes
-    )
+def _steps() -> tuple[MavenStep, ...]:
     return (
-        '<project xmlns="http://maven.apache.org/POM/4.0.0">\n'
-        "  <modelVersion>4.0.0</modelVersion>\n"
-        "  <groupId>stormbridge.provision</groupId>\n"
-        f"  <artifactId>{artifact}-home</artifactId>\n"
-        "  <version>1</version>\n"
-        "  <packaging>pom</packaging>\n"
-        "  <dependencies>\n"
-        "    <dependency>\n"
-        "      <groupId>org.apache.storm</groupId>\n"
-        f"      <artifactId>{artifact}</artifactId>\n"
-        f"      <version>{version}</version>\n"
-        f"      <exclusions>{exclusions}</exclusions>\n"
-        "    </dependency>\n"
-        "  </dependencies>\n"
-        "</project>\n"
+        MavenStep("lib", "storm-core", _LIB_EXCLUDES, required=True),
+        MavenStep("lib-worker", "storm-client", _LIB_EXCLUDES, required=True),
+        MavenStep("lib-webapp", "storm-webapp", _WEBAPP_EXCLUDES, required=False),
     )
-
-
-@dataclass(frozen=True)
-class _MavenStep:
-    name: str  # directory under the home
-    artifact: str
-    excludes: tuple[tuple[str, str], ...]
-    required: bool
-
-
-def _steps() -> tuple[_MavenStep, ...]:
-    return (
-        _MavenStep("lib", "storm-core", _LIB_EXCLUDES, required=True),
-        _MavenStep("lib-worker", "storm-client", _LIB_EXCLUDES, required=True),
-        _MavenStep("lib-webapp", "storm-webapp", _WEBAPP_EXCLUDES, required=False),
-    )
-
-
-def _maven_errors(log: Path) -> str:
-    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    errors = [ln.removeprefix("[ERROR] ").strip() for ln in lines if ln.startswith("[ERROR]")]
-    errors = [
-        e for e in errors if e and not e.startswith(("To see", "Re-run", "For more", "[Help"))
-    ]
-    return " | ".join(errors[:3]) or "see the log"
-
-
-def _copy_dependencies(
-    mvn: str, home: Path, step: _MavenStep, version: str, log: Path, env: Mapping[str, str]
-) -> str | None:
-    """Run Maven for one step; return None on success or the error summary on failure."""
-    partial = home / f"{step.name}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix=f"stormbridge-{step.name}-") as tmp:
-        pom = Path(tmp) / "pom.xml"
-        pom.write_text(_pom(version, step.artifact, step.excludes))
-        cmd = [
-            mvn, "-B", "-f", str(pom),
-            f"{DEPENDENCY_PLUGIN}:copy-dependencies",
-            f"-DoutputDirectory={partial}",
-            "-DincludeScope=runtime",
-        ]  # fmt: skip
-        with log.open("a") as out:
-            out.write(f"\n$ {' '.join(cmd)}\n")
-            out.flush()
-            try:
-                proc = subprocess.run(
-                    cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    cwd=tmp, env=dict(env), timeout=MAVEN_TIMEOUT_SECS, check=False,
-                )  # fmt: skip
-            except subprocess.TimeoutExpired:
-                return f"Maven took longer than {MAVEN_TIMEOUT_SECS} s"
-            except OSError as exc:
-                return f"cannot run {mvn}: {exc}"
-    if proc.returncode != 0:
-        shutil.rmtree(partial, ignore_errors=True)
-        return _maven_errors(log)
-    jar = partial / f"{step.artifact}-{version}.jar"
-    if not jar.exists():
-        shutil.rmtree(partial, ignore_errors=True)
-        return f"Maven succeeded but {jar.name} is not among the copied jars"
-    target = home / step.name
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
-    return None
 
 
 def _extract_public(home: Path, version: str) -> None:
@@ -445,14 +371,18 @@ def provision(
     cache_root: Path | None = None,
     progress: Progress | None = None,
     env: Mapping[str, str] | None = None,
+    on_step: StepCallback | None = None,
 ) -> StormHome:
     """Provision Storm ``version`` into ``<cache_root>/storm-<version>`` and return it.
 
     Idempotent (a finished home is returned at once) and resumable (finished steps are
     skipped). Raises :class:`StormHomeError` when Java or Maven is missing or Maven fails.
+    ``progress`` gets a message per step, ``on_step`` the counts and bytes of each Maven step
+    (see :class:`StepProgress`).
     """
     env = dict(os.environ if env is None else env)
     say: Progress = progress or (lambda _msg: None)
+    tell: StepCallback = on_step or (lambda _event: None)
     version = version or storm_version(env)
     home = (cache_root or default_cache_root(env)) / f"storm-{version}"
     if (home / _COMPLETE).exists():
@@ -467,17 +397,39 @@ def provision(
     log = home / "provision.log"
     say(f"provisioning Storm {version} into {home} (Maven log: {log})")
     notes: dict[str, str] = {}
-    for step in _steps():
+    steps = _steps()
+    for number, step in enumerate(steps, 1):
         marker = home / f".step-{step.name}"
         if marker.exists():
             say(f"  {step.name}/: done earlier")
             continue
-        say(f"  {step.name}/: {step.artifact} {version} and its dependencies (Maven)...")
-        error = _copy_dependencies(mvn, home, step, version, log, env)
+        say(
+            f"  [{number}/{len(steps)}] {step.name}/: {step.artifact} {version} and its "
+            "dependencies (Maven)..."
+        )
+        last = StepProgress(step.name, number, len(steps))
+
+        def report(
+            downloads: int, dl_bytes: int, jars: int, jar_bytes: int, at: StepProgress = last
+        ) -> None:
+            nonlocal last
+            last = StepProgress(at.step, at.number, at.steps, downloads, dl_bytes, jars, jar_bytes)
+            tell(last)
+
+        error = copy_dependencies(mvn, home, step, version, log, env, report)
+        count, size = jars_in(home / step.name) if error is None else (0, 0)
+        tell(
+            StepProgress(
+                step.name, number, len(steps), last.downloads, last.download_bytes, count, size,
+                done=True,
+            )
+        )  # fmt: skip
         if error is None:
-            count = len(list((home / step.name).glob("*.jar")))
-            marker.write_text(json.dumps({"jars": count}))
-            say(f"  {step.name}/: {count} jars")
+            marker.write_text(json.dumps({"jars": count, "bytes": size}))
+            say(
+                f"  {step.name}/: {count} jars, {size / 2**20:.1f} MiB "
+                f"({last.downloads} files, {last.download_bytes / 2**20:.1f} MiB downloaded)"
+            )
         elif step.required:
             raise StormHomeError(
                 f"Maven could not fetch org.apache.storm:{step.artifact}:{version}: {error}. "

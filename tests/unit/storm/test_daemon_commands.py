@@ -16,12 +16,12 @@ from stormbridge.storm.home import (
     StormHome,
     _extract_public,
     _java_major,
-    _pom,
     find_java,
     find_maven,
     provision,
     resolve_home,
 )
+from stormbridge.storm.maven import pom as _pom
 
 
 def fake_home(root: Path, *, webapp: bool = False, official: bool = False) -> StormHome:
