@@ -162,6 +162,10 @@ class UIServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    #: listen() backlog: socketserver's 5 drops connects under a burst of browser tabs or
+    #: scripts (clients then wait seconds for SYN retransmits, or time out); the kernel caps
+    #: it at net.core.somaxconn.
+    request_queue_size = 1024
 
     def __init__(
         self,
@@ -187,6 +191,8 @@ class UIServer(ThreadingHTTPServer):
     # The routes ------------------------------------------------------------------
 
     def get_api(self, path: list[str], query: dict[str, list[str]]) -> Any:
+        if not _is_get_endpoint(path):  # before connecting: 404 even while Nimbus is down
+            raise HTTPError(404, f"no such API endpoint: {API}{'/'.join(path)}")
         window = (query.get("window") or [api.ALL_TIME])[-1] or api.ALL_TIME
         include_sys = _bool_param(query, "sys")
         now = int(self.clock())
@@ -248,6 +254,15 @@ class UIServer(ThreadingHTTPServer):
             else:
                 nimbus.rebalance(info.name, wait or 0)
         return api.topology_operation(topology, op)
+
+
+def _is_get_endpoint(path: list[str]) -> bool:
+    match path:
+        case ["cluster", "summary" | "configuration"] | ["nimbus" | "supervisor", "summary"]:
+            return True
+        case ["topology", _] | ["topology", _, "component", _]:
+            return True
+    return False
 
 
 def _api_path(path: str) -> list[str] | None:
