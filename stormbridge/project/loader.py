@@ -37,6 +37,7 @@ __all__ = [
     "find_project_root",
     "load_project",
     "load_topology",
+    "load_topology_file",
     "project_import_path",
     "topology_file",
     "topology_names",
@@ -247,3 +248,33 @@ def _within(module: ModuleType | None, roots: list[Path]) -> bool:
         return False
     resolved = Path(filename).resolve()
     return any(resolved.is_relative_to(root) for root in roots)
+
+
+def load_topology_file(path: str | os.PathLike[str]) -> type[Any]:
+    """The Topology class defined in the file ``path``.
+
+    Inside a project (a ``config.json`` in the file's folder or above) the file must be in its
+    topologies folder. Without one, the file is loaded as streamparse loaded it: its folder and
+    ``../src`` next to that folder are importable while it executes.
+    """
+    from .config import ProjectConfig
+
+    file = Path(path).resolve()
+    if not file.is_file():
+        raise ConfigError(f"topology file {file} does not exist")
+    try:
+        root = find_project_root(file.parent)
+    except ConfigError:
+        root = None
+    if root is None:
+        loose = ProjectConfig(
+            path=file.parent.parent / CONFIG_FILE, topology_specs=file.parent.name or "."
+        )
+        return load_topology(Project(loose), file.stem)
+    project = load_project(root / CONFIG_FILE)
+    if file.parent != project.topologies_dir:
+        raise ConfigError(
+            f"{file} is not in the project's topology_specs folder {project.topologies_dir}: "
+            f'move it there or fix "topology_specs" in {project.config.path}'
+        )
+    return load_topology(project, file.stem)
