@@ -306,8 +306,12 @@ def print_table(headers: list[str], rows: list[list[Any]], *, out: TextIO | None
     for row in cells:
         for i, value in enumerate(row):
             widths[i] = max(widths[i], len(value))
-    numeric = [
-        all(isinstance(r[i], int | float) and not isinstance(r[i], bool) for r in rows) and rows
+    numeric = [  # right-aligned: columns of numbers (``None`` cells, shown as "-", allowed)
+        any(r[i] is not None for r in rows)
+        and all(
+            r[i] is None or (isinstance(r[i], int | float) and not isinstance(r[i], bool))
+            for r in rows
+        )
         for i in range(len(headers))
     ]
 

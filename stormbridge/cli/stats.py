@@ -4,16 +4,25 @@ The UI is reached at ``ui.host`` (or the env's first Nimbus host) on ``ui.port``
 tunnel is ever opened. ``-n`` (default: the only topology file) shows one topology's totals,
 spouts and bolts; ``-c`` one component's streams, executors and errors; ``--all`` the cluster
 summary and every running topology.
+
+``--watch [SECS]`` redraws one topology's components every SECS seconds (default 2) with rates
+per second (emitted, acked, failed: the growth of Storm's counts over the last minute, see
+:mod:`stormbridge.ui.rates`) and each bolt's capacity. On a terminal the table is redrawn in
+place (rich); when stdout is a pipe or a file each refresh is a plain, colourless table under a
+time stamp. Ctrl-C ends it (exit 0).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+from datetime import datetime
 from typing import Any
 
 from ..errors import UIError
 from ..ui.client import UIClient
+from ..ui.rates import ComponentRow, RateTracker, component_rows
 from . import _common
 
 __all__ = ["add_parser", "run"]
@@ -42,6 +51,21 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         choices=_WINDOWS,
         help="stats window in seconds, or :all-time (default)",
     )
+    parser.add_argument(
+        "--watch",
+        nargs="?",
+        const=2.0,
+        type=_common.positive_float,
+        metavar="SECS",
+        help="refresh every SECS seconds (default 2) with rates per second and capacity; "
+        "Ctrl-C stops",
+    )
+    parser.add_argument(
+        "--iterations",
+        type=_common.positive_int,
+        metavar="N",
+        help="with --watch: stop after N refreshes",
+    )
     parser.set_defaults(func=run)
 
 
@@ -57,6 +81,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     name = _common.topology_name(args, ctx.project)
     topo_id = _find_id(ui, name)
+    if args.watch is not None:
+        if args.component or args.all:
+            raise UIError("--watch shows one topology's components: leave out -c and --all")
+        return _watch(ui, topo_id, args.watch, args.iterations, out)
+    if args.iterations is not None:
+        raise UIError("--iterations goes with --watch")
     if args.component:
         _print_component(ui, topo_id, args.component, args.window, out)
     else:
@@ -273,3 +303,105 @@ def _error(value: Any) -> str:
     lines = [line for line in str(value).strip().splitlines() if line.strip()]
     last = lines[-1].strip() if lines else ""
     return last if len(last) <= 60 else last[:57] + "..."
+
+
+# --- --watch ----------------------------------------------------------------------------------
+
+_WATCH_HEADERS = [
+    "component", "type", "executors", "emitted", "emitted/s", "acked/s", "failed/s",
+    "capacity", "latency ms",
+]  # fmt: skip
+
+
+def _rate(rates: dict[str, float] | None, key: str) -> float | None:
+    return None if rates is None else round(rates[key], 1)
+
+
+def _watch_cells(row: ComponentRow, tracker: RateTracker) -> list[Any]:
+    rates = tracker.rates(row.id)
+    return [
+        row.id,
+        row.kind,
+        row.executors,
+        row.counts["emitted"],
+        _rate(rates, "emitted"),
+        _rate(rates, "acked"),
+        _rate(rates, "failed"),
+        row.capacity,
+        row.latency_ms,
+    ]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+    return str(value)
+
+
+def _watch_title(page: dict[str, Any], interval: float) -> str:
+    return (
+        f"{page.get('name')} ({page.get('id')}): {page.get('status')}, up "
+        f"{page.get('uptime') or '?'}; every {interval:g} s, rates over the last "
+        "minute; Ctrl-C stops"
+    )
+
+
+def _rich_table(page: dict[str, Any], rows: list[ComponentRow], tracker: RateTracker,
+                interval: float) -> Any:  # fmt: skip
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table()
+    for i, header in enumerate(_WATCH_HEADERS):
+        table.add_column(header, justify="left" if i < 2 else "right")
+    for row in rows:
+        cells = [_text(c) for c in _watch_cells(row, tracker)]
+        if row.capacity is not None and row.capacity >= 0.8:
+            cells[7] = f"[bold red]{cells[7]}[/]"
+        elif row.capacity is not None and row.capacity >= 0.5:
+            cells[7] = f"[yellow]{cells[7]}[/]"
+        table.add_row(*cells)
+    return Group(Text(_watch_title(page, interval), style="bold"), table)
+
+
+def _watch(ui: UIClient, topo_id: str, interval: float, iterations: int | None, out: Any) -> int:
+    """Redraw the topology's components until Ctrl-C (or ``iterations`` refreshes)."""
+    from rich.console import Console
+    from rich.live import Live
+
+    console = Console(file=out, highlight=False)
+    in_place = console.is_terminal and not console.is_dumb_terminal
+    tracker = RateTracker()
+    done = 0
+    try:
+        with Live(console=console, auto_refresh=False) if in_place else _NoLive() as live:
+            while True:
+                page = ui.topology(topo_id)
+                rows = component_rows(page)
+                tracker.add(time.monotonic(), rows)
+                if live is not None:
+                    live.update(_rich_table(page, rows, tracker, interval), refresh=True)
+                else:
+                    stamp = datetime.now().strftime("%H:%M:%S")
+                    print(f"[{stamp}] {_watch_title(page, interval)}", file=out)
+                    _common.print_table(
+                        _WATCH_HEADERS, [_watch_cells(r, tracker) for r in rows], out=out
+                    )
+                    print(file=out, flush=True)
+                done += 1
+                if iterations is not None and done >= iterations:
+                    return 0
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        return 0
+
+
+class _NoLive:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None

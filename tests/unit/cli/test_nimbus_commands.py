@@ -128,7 +128,8 @@ def test_submit_shows_nimbus_rejection(
     )
     assert sparse("submit", "--config", str(config)) == 1
     err = capsys.readouterr().err
-    assert err.startswith("sparse: error: Nimbus rejected the topology: Component: [count_bolt]")
+    last = err.splitlines()[-1]  # after the upload's progress lines
+    assert last.startswith("sparse: error: Nimbus rejected the topology: Component: [count_bolt]")
 
 
 def test_submit_with_prebuilt_jar(
