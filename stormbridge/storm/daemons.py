@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib.util
+import ipaddress
 import os
 import shutil
 import signal
@@ -108,6 +109,19 @@ def _use_server_zookeeper(home: StormHome) -> bool:
     return any(home.lib.glob("storm-shaded-deps-*.jar"))
 
 
+def _storm_webapp(home: StormHome, spec: ClusterSpec) -> bool:
+    """Whether to run Storm's own UI and logviewer: they bind every interface (Storm 2.8
+    gives Jetty no host, whatever ``ui.host`` says), so only on a cluster not bound to
+    loopback."""
+    if not home.has_webapp:
+        return False
+    try:
+        loopback = ipaddress.ip_address(spec.host).is_loopback
+    except ValueError:
+        loopback = spec.host.lower() == "localhost"
+    return not loopback
+
+
 def daemon_command(java: str, home: StormHome, spec: ClusterSpec, name: str) -> list[str]:
     """The command line that starts daemon ``name`` (``zookeeper``, ``nimbus``,
     ``supervisor-N``, ``ui``, ``logviewer``) of the cluster ``spec``."""
@@ -138,7 +152,7 @@ def daemon_command(java: str, home: StormHome, spec: ClusterSpec, name: str) -> 
             conf_file=spec.conf_dir / f"{name}.yaml",
         )  # fmt: skip
     if name == "ui":
-        if home.has_webapp:
+        if _storm_webapp(home, spec):
             return _java_command(
                 java, home, spec, name=name, main=UI_MAIN, heap_mb=heaps.ui, conf_file=conf,
                 webapp=True,
@@ -170,8 +184,14 @@ def _daemon_plan(home: StormHome, spec: ClusterSpec) -> tuple[list[str], list[st
                 "it here) and the stormbridge UI server is not installed"
             )
     if spec.logviewer:
-        if home.has_webapp:
+        if _storm_webapp(home, spec):
             names.append("logviewer")
+        elif home.has_webapp:
+            notes.append(
+                f"logviewer: not started: Storm's logviewer listens on every interface (it has "
+                f"no bind address setting) and this cluster is bound to {spec.host}; read worker "
+                "logs under the log directory (`sparse cluster logs`)"
+            )
         else:
             notes.append(
                 "logviewer: not started: storm-webapp is not provisioned (Maven Central does "

@@ -97,7 +97,9 @@ def test_ui_is_storms_with_webapp_else_stormbridges(tmp_path: Path) -> None:
     assert ui[ui.index("--port") + 1] == "8090"
     assert ui[ui.index("--nimbus") + 1] == "127.0.0.1:6637"
     web = fake_home(tmp_path / "web", webapp=True)
-    real = daemon_command("java", web, spec, "ui")
+    assert daemon_command("java", web, spec, "ui")[:3] == ui[:3]  # Jetty would bind everything
+    routable = ClusterSpec(state_dir=tmp_path / "s", port_offset=10, host="10.1.2.3")
+    real = daemon_command("java", web, routable, "ui")
     assert real[-1] == "org.apache.storm.daemon.ui.UIServer"
     assert f"{web.lib_webapp}/*" in real[real.index("-cp") + 1].split(":")
     logviewer = daemon_command("java", web, spec, "logviewer")
