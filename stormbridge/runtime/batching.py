@@ -15,6 +15,8 @@ __all__ = ["BatchingBolt", "TicklessBatchingBolt"]
 log = logging.getLogger("stormbridge.runtime.batching")
 
 _SYNC = {"command": "sync"}
+#: ``_current_key`` while no batch is being processed (``None`` is a valid batch key).
+_NO_BATCH: Any = object()
 
 
 class BatchingBolt(Bolt):
@@ -33,7 +35,7 @@ class BatchingBolt(Bolt):
         super().__init__(*args, **kwargs)
         self._batches: defaultdict[Any, list[Tuple]] = defaultdict(list)
         self._tick_counter = 0
-        self._current_key: Any = None
+        self._current_key: Any = _NO_BATCH
 
     def group_key(self, tup: Tuple) -> Any:
         """The batch ``tup`` belongs to; ``None`` (one batch) by default."""
@@ -74,7 +76,7 @@ class BatchingBolt(Bolt):
             if self.auto_ack:
                 for tup in batch:
                     self.ack(tup)
-            self._current_key = None
+            self._current_key = _NO_BATCH
             self._batches[key] = []
         self._batches = defaultdict(list)
         self._current_tups = []
@@ -92,21 +94,26 @@ class BatchingBolt(Bolt):
         self._current_tups = []
 
     def _handle_run_exception(self, exc: BaseException) -> None:
+        """Fail what the exception concerns: with ``exit_on_exception`` every pending tuple;
+        otherwise the batch being processed, or (outside ``process_batch``, e.g. ``group_key``
+        raised) only the tuple being read: other batches stay pending."""
         self.raise_exception(exc, self._current_tups)
+        in_batch = self._current_key is not _NO_BATCH
         if self.auto_fail:
             failed = set()
             for key, batch in self._batches.items():
-                if self.exit_on_exception or key == self._current_key:
+                if self.exit_on_exception or (in_batch and key == self._current_key):
                     for tup in batch:
                         self.fail(tup)
                         failed.add(tup.id)
             for tup in self._current_tups:
                 if tup.id not in failed:
                     self.fail(tup)
-            self._batches[self._current_key] = []
-            if not self._batches[self._current_key]:
-                del self._batches[self._current_key]
-        self._current_key = None
+            if in_batch:
+                self._batches.pop(self._current_key, None)
+        for key in [k for k, batch in self._batches.items() if not batch]:
+            del self._batches[key]  # processed before the failure: nothing left to hand over
+        self._current_key = _NO_BATCH
         self._current_tups = []
 
 
@@ -173,7 +180,7 @@ class TicklessBatchingBolt(BatchingBolt):
                 for tup in batch:
                     self.ack(tup)
             del batches[key]
-            self._current_key = None
+            self._current_key = _NO_BATCH
 
     def _batch_failed(self, exc: Exception, batches: defaultdict[Any, list[Tuple]]) -> bool:
         """Report ``exc`` from the batch thread; returns whether to keep batching."""
@@ -194,7 +201,7 @@ class TicklessBatchingBolt(BatchingBolt):
             log.error("Exception while reporting a batch failure", exc_info=True)
             self._fatal = exc
             return False
-        self._current_key = None
+        self._current_key = _NO_BATCH
         if self.exit_on_exception:
             self._fatal = exc
             return False

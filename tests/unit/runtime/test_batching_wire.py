@@ -120,3 +120,34 @@ def test_tickless_exit_on_exception_ends_the_process(spawn):
     else:
         pytest.fail("the component did not exit after 30 heartbeats")
     assert return_code == 1
+
+
+def test_group_key_failure_fails_only_that_tuple_not_the_none_batch(spawn):
+    # exit_on_exception = False: the bolt goes on; the pending batch of key None holds
+    # unrelated tuples that must be processed on the next tick, not failed
+    peer = _started(spawn, "testcomps.KeyFailingBatcher")
+    a1, a2 = peer.send_tuple(["a1"]), peer.send_tuple(["a2"])
+    bad = peer.send_tuple(["bad"])
+    a3 = peer.send_tuple(["a3"])
+    tick = peer.send_tick()
+    seen = []
+    while True:
+        message = peer.read(skip_logs=True)
+        seen.append(message)
+        if message["command"] == "emit":
+            break
+    commands = [m["command"] for m in seen]
+    assert commands.count("error") == 1, seen
+    assert [m["id"] for m in seen if m["command"] == "fail"] == [bad], seen
+    assert {"command": "ack", "id": tick} in seen
+    assert seen[-1] == {
+        "command": "emit",
+        "tuple": [None, 3],
+        "anchors": [a1, a2, a3],
+        "need_task_ids": False,
+    }
+    assert [peer.read(), peer.read(), peer.read()] == [
+        {"command": "ack", "id": a1},
+        {"command": "ack", "id": a2},
+        {"command": "ack", "id": a3},
+    ]

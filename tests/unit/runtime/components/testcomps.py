@@ -142,3 +142,18 @@ class TicklessFatal(Tickless):
 
 
 logging.getLogger(__name__).debug("loaded from %s", sys.path[0])
+
+
+class KeyFailingBatcher(BatchingBolt):
+    """One batch (key None) for every tuple except ``["bad"]``, whose group_key raises."""
+
+    exit_on_exception = False
+    exact_tick_batches = True
+
+    def group_key(self, tup):
+        if tup.values[0] == "bad":
+            raise ValueError("no key for 'bad'")
+        return None
+
+    def process_batch(self, key, tups):
+        self.emit([key, len(tups)])
