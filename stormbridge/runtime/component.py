@@ -30,11 +30,17 @@ from .protocol import Codec, check_handshake, check_task_ids, describe, make_cod
 from .protocol.values import INT64_MAX, INT64_MIN
 from .tuple import HEARTBEAT_STREAM, Tuple
 
-__all__ = ["Component", "Terminated"]
+__all__ = ["OWN_SERIALIZER_CLASS", "SERIALIZER_CONF_KEY", "Component", "Terminated"]
 
 log = logging.getLogger("stormbridge.runtime.component")
 
 _SYNC = {"command": "sync"}
+
+#: The topology conf key naming the Java class that speaks multilang on the worker.
+SERIALIZER_CONF_KEY = "topology.multilang.serializer"
+#: stormbridge's own serializer (``stormbridge/storm/java/multilang/``): it reads a direct
+#: emit's ``"task"`` correctly, so direct emits are allowed when the handshake names it.
+OWN_SERIALIZER_CLASS = "stormbridge.multilang.FastJsonSerializer"
 
 #: Exit codes of :meth:`Component.run`.
 EXIT_OK = 0
@@ -162,9 +168,13 @@ class Component:
 
     #: Exit after an exception in a hook (True), or report it and carry on (False).
     exit_on_exception: bool = True
-    #: Send ``"task"`` for ``emit(direct_task=...)``: Storm 2.6-2.8.x workers die on it
-    #: (ClassCastException in JsonSerializer), so it is refused unless you opt in.
+    #: Send ``"task"`` for ``emit(direct_task=...)`` whatever the serializer. Storm 2.6-2.8.x
+    #: workers die on it with Storm's stock JsonSerializer (ClassCastException), so a direct
+    #: emit is refused unless the handshake's conf names stormbridge's serializer
+    #: (:data:`OWN_SERIALIZER_CLASS`, the default of ``sparse submit``/``run``) or you opt in.
     allow_direct_emit: bool = False
+    #: Whether the handshake's ``topology.multilang.serializer`` reads direct emits correctly.
+    _serializer_takes_task: bool = False
 
     def __init__(
         self,
@@ -359,12 +369,16 @@ class Component:
             raise TypeError(
                 f"All Tuples must be either lists or tuples, received {type(tup)!r} instead."
             )
-        if direct_task is not None and not self.allow_direct_emit:
+        if direct_task is not None and not (self.allow_direct_emit or self._serializer_takes_task):
+            serializer = self.storm_conf.get(SERIALIZER_CONF_KEY) or "Storm's default"
             raise SerializationError(
                 f"emit(direct_task={direct_task!r}) refused: Storm 2.6-2.8.x workers crash "
-                "on a multilang emit that carries a task (ClassCastException in "
-                "JsonSerializer). Use a fields grouping instead, or set "
-                "allow_direct_emit = True on the class if your Storm is patched."
+                "on a multilang emit that carries a task with Storm's JsonSerializer "
+                f"(ClassCastException), and this topology's serializer is {serializer}. "
+                f"Submit with stormbridge's serializer ({SERIALIZER_CONF_KEY}="
+                f"{OWN_SERIALIZER_CLASS}, the default when `sparse` finds a JDK), use a "
+                "fields grouping, or set allow_direct_emit = True on the class if your "
+                "Storm is patched."
             )
         special = scan_values(tup)
         if tup_id is not None and type(tup_id) is not str and scan_values(tup_id):
@@ -429,6 +443,7 @@ class Component:
         self.debug = bool(storm_conf.get("topology.debug", False))
         self.storm_conf = storm_conf
         self.context = context
+        self._serializer_takes_task = storm_conf.get(SERIALIZER_CONF_KEY) == OWN_SERIALIZER_CLASS
         self.logger = logging.getLogger(f"pystorm.component.{self.component_name}")
         self._log_handler = configure_logging(self)
 

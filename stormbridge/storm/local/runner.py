@@ -10,17 +10,12 @@ The runner is compiled with ``javac`` rather than started with the JDK's source 
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from ...errors import StormHomeError
-from ..home import StormHome, default_cache_root
+from ..home import StormHome
+from ..javac import compile_java
 
 __all__ = [
     "LOG4J2_TEMPLATE",
@@ -63,68 +58,13 @@ def compile_runner(
     The cache key is the runner's source, the Storm version and the home's path, so a changed
     source or another Storm is compiled afresh.
     """
-    source = RUNNER_SOURCE.read_bytes()
-    key = hashlib.sha256(
-        b"\0".join([source, home.version.encode(), str(home.path).encode()])
-    ).hexdigest()[:16]
-    root = (cache_root or default_cache_root()) / "local-runner"
-    dest = root / key
-    if (dest / "stormbridge" / "local" / "LocalRunner.class").is_file():
-        return dest
-    javac = _find_javac(java)
-    root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=root))
-    try:
-        try:
-            result = subprocess.run(
-                [
-                    javac,
-                    "-nowarn",
-                    "-encoding",
-                    "UTF-8",
-                    "-d",
-                    str(work),
-                    "-cp",
-                    str(home.lib / "*"),
-                    str(RUNNER_SOURCE),
-                ],
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise StormHomeError(f"javac did not finish within {timeout:g} s") from exc
-        except OSError as exc:
-            raise StormHomeError(f"cannot run {javac}: {exc.strerror or exc}") from exc
-        if result.returncode != 0:
-            raise StormHomeError(
-                f"compiling the local-mode runner against {home.lib} failed "
-                f"(is the Storm home complete? `sparse cluster provision`):\n"
-                f"{result.stderr.strip()[-2000:]}"
-            )
-        try:
-            work.rename(dest)
-        except OSError:
-            if not dest.is_dir():  # another process won the race: theirs is as good
-                raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return dest
-
-
-def _find_javac(java: str | None) -> str:
-    candidates = []
-    if java:
-        candidates.append(Path(java).resolve().parent / "javac")
-    which = shutil.which("javac")
-    if which:
-        candidates.append(Path(which))
-    for candidate in candidates:
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    raise StormHomeError(
-        "javac (a Java 17 JDK, not only a JRE) is needed to build the local-mode runner; "
-        "install it with `make system-deps` (or `apt-get install openjdk-17-jdk-headless`)"
+    return compile_java(
+        [RUNNER_SOURCE],
+        classpath=str(home.lib / "*"),
+        name="local-runner",
+        depends_on=[home.version, str(home.path)],
+        what="the local-mode runner",
+        java=java,
+        cache_root=cache_root,
+        timeout=timeout,
     )

@@ -250,3 +250,36 @@ def test_msgpack_bolt(spawn):
     }
     assert peer.read() == {"command": "ack", "id": tup_id}
     assert peer.close() == 2
+
+
+@pytest.mark.parametrize(
+    ("serializer", "sent"),
+    [
+        ("stormbridge.multilang.FastJsonSerializer", True),
+        ("org.apache.storm.multilang.JsonSerializer", False),
+        ("com.example.MsgpackSerializer", False),
+        (None, False),
+    ],
+)
+def test_direct_emit_goes_out_only_with_our_serializer(spawn, serializer, sent):
+    conf = {"topology.name": "t"}
+    if serializer:
+        conf["topology.multilang.serializer"] = serializer
+    peer = _started(spawn, "testcomps.ForgivingBolt", conf=conf)
+    tup_id = peer.send_tuple(["direct"])
+    first = peer.read(skip_logs=True)
+    if sent:
+        assert first == {
+            "command": "emit",
+            "tuple": ["direct"],
+            "anchors": [tup_id],
+            "task": 3,
+            "need_task_ids": False,
+        }
+        assert peer.read() == {"command": "ack", "id": tup_id}
+    else:
+        assert first["command"] == "error" and "emit(direct_task=3) refused" in first["msg"]
+        assert f"this topology's serializer is {serializer or 'Storm'}" in first["msg"]
+        assert "stormbridge.multilang.FastJsonSerializer" in first["msg"]
+        assert peer.read() == {"command": "sync"}
+        assert peer.read() == {"command": "fail", "id": tup_id}
