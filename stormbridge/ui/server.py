@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from ..errors import AuthorizationError, NotAliveError, StormBridgeError
 from . import api
 from .backend import NimbusBackend, NimbusSession
+from .visualization import visualization, visualization_table
 
 __all__ = ["UIServer", "make_server"]
 
@@ -210,7 +211,7 @@ class UIServer(ThreadingHTTPServer):
                     return api.topology_summary(nimbus.topology_summaries())
                 case ["topology", topology]:
                     info = _resolve(nimbus, topology, "ALL")
-                    return api.topology_page(
+                    page = api.topology_page(
                         info,
                         _topology_conf(nimbus, info.id),
                         window,
@@ -218,6 +219,18 @@ class UIServer(ThreadingHTTPServer):
                         now,
                         _component_types(nimbus, info),
                     )
+                    try:
+                        graph = visualization(info, nimbus.topology(info.id), window, include_sys)
+                        page["visualizationTable"] = visualization_table(graph)
+                    except StormBridgeError:
+                        pass  # the page without its stream table
+                    return page
+                case ["topology", topology, ("visualization" | "visualization-init") as what]:
+                    info = _resolve(nimbus, topology, "ONE")
+                    graph = visualization(info, nimbus.topology(info.id), window, include_sys)
+                    if what == "visualization":
+                        return graph
+                    return {"visualizationTable": visualization_table(graph)}
                 case ["topology", topology, "component", component]:
                     info = _resolve(nimbus, topology, "ALL")
                     try:
@@ -261,6 +274,8 @@ def _is_get_endpoint(path: list[str]) -> bool:
         case ["cluster", "summary" | "configuration"] | ["nimbus" | "supervisor", "summary"]:
             return True
         case ["topology", _] | ["topology", _, "component", _]:
+            return True
+        case ["topology", _, "visualization" | "visualization-init"]:
             return True
     return False
 

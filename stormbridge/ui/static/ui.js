@@ -47,6 +47,124 @@
 
   function section(title, ...content) { return [el("h2", null, title), ...content]; }
 
+  // --- the topology graph (Storm's "Show Visualization"), drawn as SVG -----------------------
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const NODE_W = 190, NODE_H = 70, COL_GAP = 130, ROW_GAP = 34, PAD = 24;
+
+  function svg(tag, attrs, ...children) {
+    const node = document.createElementNS(SVG_NS, tag);
+    for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      if (child instanceof Node) node.append(child);
+      else node.textContent = String(child);
+    }
+    return node;
+  }
+
+  // Columns by longest path from the spouts (a cycle is cut after as many rounds as components).
+  function graphLayout(graph) {
+    const ids = Object.keys(graph).sort();
+    const layer = Object.fromEntries(ids.map((id) => [id, 0]));
+    for (let round = 0; round < ids.length; round++) {
+      let changed = false;
+      for (const id of ids) {
+        if (graph[id][":type"] === "spout") continue;
+        for (const input of graph[id][":inputs"] || []) {
+          const from = input[":component"];
+          if (from === id || !(from in layer)) continue;
+          if (layer[from] + 1 > layer[id]) { layer[id] = layer[from] + 1; changed = true; }
+        }
+      }
+      if (!changed) break;
+    }
+    const columns = [];
+    for (const id of ids) (columns[layer[id]] = columns[layer[id]] || []).push(id);
+    const pos = {};
+    columns.forEach((column, c) => column.forEach((id, r) => {
+      pos[id] = { x: PAD + c * (NODE_W + COL_GAP), y: PAD + r * (NODE_H + ROW_GAP), layer: c };
+    }));
+    const rows = Math.max(1, ...columns.map((column) => (column ? column.length : 0)));
+    return {
+      pos: pos,
+      width: 2 * PAD + Math.max(1, columns.length) * (NODE_W + COL_GAP) - COL_GAP,
+      height: 2 * PAD + rows * (NODE_H + ROW_GAP) - ROW_GAP + 30,
+    };
+  }
+
+  function capacityClass(capacity) {
+    if (capacity >= 0.8) return "cap-high";
+    if (capacity >= 0.5) return "cap-mid";
+    return "cap-low";
+  }
+
+  function rateText(rate) {
+    const value = Number(rate) || 0;
+    return (value >= 100 ? value.toFixed(0) : value.toFixed(1)) + " tuples/s";
+  }
+
+  function topologyGraph(graph) {
+    const ids = Object.keys(graph);
+    if (ids.length === 0) return el("p", { id: "topology-graph", class: "muted" }, "No component.");
+    const layout = graphLayout(graph);
+    const root = svg("svg", {
+      id: "topology-graph", xmlns: SVG_NS, width: layout.width, height: layout.height,
+      viewBox: "0 0 " + layout.width + " " + layout.height, role: "img",
+      "aria-label": "topology graph",
+    });
+    root.append(svg("defs", null, svg("marker", {
+      id: "arrow", viewBox: "0 0 10 10", refX: "10", refY: "5", markerWidth: "8",
+      markerHeight: "8", orient: "auto-start-reverse",
+    }, svg("path", { d: "M 0 0 L 10 5 L 0 10 z", class: "arrow" }))));
+    for (const id of ids.sort()) {
+      for (const input of graph[id][":inputs"] || []) {
+        const from = layout.pos[input[":component"]], to = layout.pos[id];
+        if (!from || !to) continue;
+        const x1 = from.x + NODE_W, y1 = from.y + NODE_H / 2, x2 = to.x, y2 = to.y + NODE_H / 2;
+        let d, lx, ly;
+        if (to.layer > from.layer) {
+          const bend = (x2 - x1) / 2;
+          d = `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`;
+          lx = (x1 + x2) / 2; ly = (y1 + y2) / 2 - 6;
+        } else {  // a loop back (or to itself): below the boxes
+          const low = Math.max(from.y, to.y) + NODE_H + ROW_GAP * 0.8;
+          d = `M ${from.x + NODE_W / 2} ${from.y + NODE_H} C ${from.x + NODE_W / 2} ${low}, ` +
+            `${to.x + NODE_W / 2} ${low}, ${to.x + NODE_W / 2} ${to.y + NODE_H}`;
+          lx = (from.x + to.x + NODE_W) / 2; ly = low - 4;
+        }
+        let grouping = input[":grouping"];
+        if (input[":fields"]) grouping += "(" + input[":fields"].join(", ") + ")";
+        const label = (input[":stream"] === "default" ? "" : input[":stream"] + ": ") + grouping;
+        root.append(svg("g", { class: "edge", "data-from": input[":component"], "data-to": id },
+          svg("path", { d: d, "marker-end": "url(#arrow)" }),
+          svg("text", { x: lx, y: ly, "text-anchor": "middle" }, label)));
+      }
+    }
+    for (const id of ids) {
+      const c = graph[id], p = layout.pos[id];
+      const isBolt = c[":type"] === "bolt";
+      const capacity = Number(c[":capacity"]) || 0;
+      const lines = [rateText(c[":rate"])];
+      if (isBolt) lines.push("capacity " + capacity.toFixed(3) + " · " + c[":latency"] + " ms");
+      else lines.push("complete " + c[":latency"] + " ms");
+      const group = svg("g", {
+        class: "node " + c[":type"] + (isBolt ? " " + capacityClass(capacity) : ""),
+        "data-component": id,
+      },
+      svg("title", null, id + " (" + c[":type"] + "): " + lines.join(", ")),
+      svg("rect", { x: p.x, y: p.y, width: NODE_W, height: NODE_H, rx: isBolt ? 16 : 3 }),
+      svg("text", { x: p.x + NODE_W / 2, y: p.y + 22, "text-anchor": "middle", class: "name" }, id),
+      svg("text", { x: p.x + NODE_W / 2, y: p.y + 42, "text-anchor": "middle", class: "rate" }, lines[0]),
+      svg("text", { x: p.x + NODE_W / 2, y: p.y + 59, "text-anchor": "middle", class: "detail" }, lines[1]));
+      const anchor = svg("a", { href: c[":link"] }, group);
+      root.append(anchor);
+    }
+    return el("div", { class: "graph" }, root,
+      el("p", { class: "muted legend" }, "Boxes: spouts; rounded: bolts, coloured by capacity " +
+        "(green < 0.5, yellow < 0.8, red ≥ 0.8). Rates: tuples transferred per second over " +
+        "the last 10 minutes; refreshed with the page."));
+  }
+
   async function api(path, options) {
     const response = await fetch("/api/v1/" + path, options);
     let body = null;
@@ -133,7 +251,11 @@
   }
 
   async function topologyPage(id) {
-    const t = await api("topology/" + encodeURIComponent(id) + "?" + statsQuery());
+    const [t, graph] = await Promise.all([
+      api("topology/" + encodeURIComponent(id) + "?" + statsQuery()),
+      api("topology/" + encodeURIComponent(id) + "/visualization?" + statsQuery())
+        .catch((e) => ({ error: e.message })),
+    ]);
     document.title = t.name + " - Storm UI (stormbridge)";
     const actions = el("p", { id: "topology-actions" },
       ...["activate", "deactivate", "rebalance", "kill"].map((op) =>
@@ -146,6 +268,9 @@
         ["Executors", "executorsTotal", "num"], ["Tasks", "tasksTotal", "num"],
         ["Message timeout (s)", "msgTimeout", "num"],
       ], [t]), actions),
+      ...section("Topology graph", graph.error
+        ? el("p", { id: "topology-graph", class: "error" }, "Cannot draw the graph: " + graph.error)
+        : topologyGraph(graph)),
       ...section("Topology stats", table("topology-stats", [
         ["Window", "windowPretty"], ["Emitted", "emitted", "num"],
         ["Transferred", "transferred", "num"], ["Complete latency (ms)", "completeLatency", "num"],
