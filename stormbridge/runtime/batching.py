@@ -82,11 +82,11 @@ class BatchingBolt(Bolt):
         self._current_tups = []
 
     def _run(self) -> None:
-        msg = self._pending_commands.popleft() if self._pending_commands else self._read()
-        tup = self._make_tuple(msg)
+        self._general_io = self._io_overridden()
+        tup = self.read_tuple()
         self._current_tups = [tup]
         if tup.stream == HEARTBEAT_STREAM and tup.task == -1:
-            self._write(self._sync_body)
+            self._sync()
         elif tup.stream == TICK_STREAM and tup.component == TICK_COMPONENT:
             self.process_tick(tup)
         else:
@@ -215,12 +215,12 @@ class TicklessBatchingBolt(BatchingBolt):
         fatal = self._fatal
         if fatal is not None:
             raise fatal
-        msg = self._pending_commands.popleft() if self._pending_commands else self._read()
+        self._general_io = self._io_overridden()
+        tup = self.read_tuple()
         if self._fatal is not None:
             raise self._fatal
-        tup = self._make_tuple(msg)
         if tup.stream == HEARTBEAT_STREAM and tup.task == -1:
-            self._write(self._sync_body)
+            self._sync()
         elif tup.stream == TICK_STREAM and tup.component == TICK_COMPONENT:
             self.process_tick(tup)
         else:

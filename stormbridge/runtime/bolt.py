@@ -40,6 +40,26 @@ class Bolt(Component):
         super().__init__(*args, **kwargs)
         self._values_types: dict[tuple[str, str], tuple[type, int]] = {}
         self._plain_ack = False
+        self._general_io = self._io_overridden()
+
+    def _io_overridden(self) -> bool:
+        """Whether this class or instance replaces the I/O hooks pystorm's loop calls.
+
+        A bolt that overrides ``send_message``, ``read_tuple`` or ``read_message`` (or has
+        one patched in) gets the general path: every tuple is read with ``read_tuple`` and
+        every emit, ack, fail and heartbeat answer goes through ``send_message``, as in
+        pystorm. Everyone else keeps the inlined fast paths.
+        """
+        cls = type(self)
+        own = self.__dict__
+        return (
+            cls.send_message is not Component.send_message
+            or cls.read_tuple is not Bolt.read_tuple
+            or cls.read_message is not Component.read_message
+            or "send_message" in own
+            or "read_tuple" in own
+            or "read_message" in own
+        )
 
     @classmethod
     def spec(
@@ -61,6 +81,7 @@ class Bolt(Component):
         super()._setup_component(storm_conf, context)
         self._values_types = values_types(context)
         self._plain_ack = type(self).ack is Bolt.ack and "ack" not in self.__dict__
+        self._general_io = self._io_overridden()
 
     # -- user hooks ----------------------------------------------------------------
     def process(self, tup: Tuple) -> None:
@@ -73,7 +94,7 @@ class Bolt(Component):
     # -- reading -------------------------------------------------------------------
     def read_tuple(self) -> Tuple:
         """The next tuple from Storm (heartbeats included)."""
-        msg = self._pending_commands.popleft() if self._pending_commands else self._read()
+        msg = self._pending_commands.popleft() if self._pending_commands else self.read_message()
         return self._make_tuple(msg)
 
     def _make_tuple(self, msg: Any) -> Tuple:
@@ -122,6 +143,8 @@ class Bolt(Component):
                 anchors = []
         else:
             anchors = [a.id if isinstance(a, Tuple) else a for a in anchors]
+        if self._general_io:
+            return self._emit_general(tup, stream, anchors, direct_task, need_task_ids)
         if direct_task is None and not need_task_ids:
             kind = type(tup)
             if kind is not list and kind is not tuple and not isinstance(tup, (list, tuple)):
@@ -152,9 +175,37 @@ class Bolt(Component):
             return None
         return self._emit(tup, None, stream, anchors, direct_task, need_task_ids)
 
+    def _emit_general(
+        self,
+        tup: Any,
+        stream: str | None,
+        anchors: list[Any],
+        direct_task: int | None,
+        need_task_ids: bool,
+    ) -> list[int] | None:
+        """``emit`` through ``send_message`` (and ``read_task_ids``), for overridden I/O."""
+        self._check_emit(tup, None, direct_task)
+        msg: dict[str, Any] = {"command": "emit", "tuple": tup, "anchors": anchors}
+        if stream is not None:
+            msg["stream"] = stream
+        if direct_task is not None:
+            msg["task"] = direct_task
+        if not need_task_ids:
+            msg["need_task_ids"] = False
+        self.send_message(msg)
+        if not need_task_ids:
+            return None
+        if direct_task is not None:
+            return [direct_task]
+        self._flush()
+        return self.read_task_ids()
+
     def ack(self, tup: Any) -> None:
         """Tell Storm ``tup`` (a Tuple or its id) was processed."""
         tup_id = tup.id if isinstance(tup, Tuple) else tup
+        if self._general_io:
+            self.send_message({"command": "ack", "id": tup_id})
+            return
         self._write(
             self._dump(
                 {"command": "ack", "id": tup_id}, special=False if type(tup_id) is str else None
@@ -164,6 +215,9 @@ class Bolt(Component):
     def fail(self, tup: Any) -> None:
         """Tell Storm ``tup`` (a Tuple or its id) failed: the spout may replay it."""
         tup_id = tup.id if isinstance(tup, Tuple) else tup
+        if self._general_io:
+            self.send_message({"command": "fail", "id": tup_id})
+            return
         self._write(
             self._dump(
                 {"command": "fail", "id": tup_id}, special=False if type(tup_id) is str else None
@@ -171,7 +225,33 @@ class Bolt(Component):
         )
 
     # -- the loop ------------------------------------------------------------------
+    def _sync(self) -> None:
+        """Answer a heartbeat."""
+        if self._general_io:
+            self.send_message(_SYNC)
+        else:
+            self._write(self._sync_body)
+
+    def _run_general(self) -> None:
+        """One tuple the way pystorm handles it: ``read_tuple``, hooks, ``send_message``."""
+        tup = self.read_tuple()
+        if tup.task == -1 and tup.stream == HEARTBEAT_STREAM:
+            self.send_message(_SYNC)
+            return
+        self._current_tups = [tup]
+        if self.is_tick(tup):
+            self.process_tick(tup)
+        else:
+            self.process(tup)
+        if self.auto_ack:
+            self.ack(tup)
+        self._current_tups = []
+
     def _run(self) -> None:
+        self._general_io = general = self._io_overridden()
+        if general:
+            self._run_general()
+            return
         msg = self._pending_commands.popleft() if self._pending_commands else self._read()
         try:
             source = msg["comp"]
@@ -208,7 +288,7 @@ class Bolt(Component):
 
     def _run_forever(self) -> None:
         """:meth:`_run` in a loop, with everything it looks up held in local variables."""
-        if type(self)._run is not Bolt._run or "_run" in self.__dict__:
+        if type(self)._run is not Bolt._run or "_run" in self.__dict__ or self._general_io:
             super()._run_forever()
             return
         read = self._read

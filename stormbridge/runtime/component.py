@@ -22,7 +22,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar, NoReturn
 
 from ..errors import ProtocolError, SerializationError, StormBridgeError, StormWentAwayError
 from .log import LOG_LEVELS, configure_logging, stdout_to_log
@@ -485,11 +485,20 @@ class Component:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
 
-    def run(self) -> int:
+    def run(self) -> NoReturn:
+        """Run the component, then end the process with its exit code, as pystorm's ``run()``.
+
+        For a script that does ``MyBolt().run()`` itself. The exit code is that of
+        :meth:`run_to_exit_code` (raised as ``SystemExit``, so ``finally`` blocks run).
+        """
+        sys.exit(self.run_to_exit_code())
+
+    def run_to_exit_code(self) -> int:
         """Handshake, ``initialize``, then handle messages until the end; returns the exit code.
 
         0 never happens in a worker; 1 after an exception (or a protocol error), 2 when
-        Storm goes away, 128 + signal number after SIGTERM/SIGINT.
+        Storm goes away, 128 + signal number after SIGTERM/SIGINT. ``streamparse_run`` and
+        the test helpers use this; :meth:`run` ends the process instead.
         """
         with self._signals():
             try:

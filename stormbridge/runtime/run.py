@@ -108,7 +108,7 @@ def _report_load_error(exc: ComponentLoadError, serializer: str) -> None:
             raise exc
 
     try:
-        _Reporter(serializer=serializer).run()
+        _Reporter(serializer=serializer).run_to_exit_code()
     except Exception as inner:  # noqa: BLE001 - the original error is what matters
         sys.stderr.write(f"stormbridge: could not report the error to Storm: {inner}\n")
 
@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         component = cls(serializer=args.serializer, max_frame_size=args.max_frame_size)
     else:
         component = cls(serializer=args.serializer)
-    code: int = component.run()
+    code: int = component.run_to_exit_code()
     _exit_if_stuck(code)
     return code
 

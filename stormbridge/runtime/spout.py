@@ -23,6 +23,33 @@ class Spout(Component):
     answered with exactly one ``sync`` after its hook returns.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._general_io = self._io_overridden()
+
+    def _io_overridden(self) -> bool:
+        """Whether this class or instance replaces the I/O hooks pystorm's loop calls.
+
+        A spout that overrides ``send_message``, ``read_command`` or ``read_message`` (or has
+        one patched in) gets the general path: commands are read with ``read_command`` and
+        emits and ``sync`` go through ``send_message``, as in pystorm. Everyone else keeps
+        the inlined fast paths.
+        """
+        cls = type(self)
+        own = self.__dict__
+        return (
+            cls.send_message is not Component.send_message
+            or cls.read_command is not Component.read_command
+            or cls.read_message is not Component.read_message
+            or "send_message" in own
+            or "read_command" in own
+            or "read_message" in own
+        )
+
+    def _setup_component(self, storm_conf: dict[str, Any], context: dict[str, Any]) -> None:
+        super()._setup_component(storm_conf, context)
+        self._general_io = self._io_overridden()
+
     @classmethod
     def spec(
         cls, name: str | None = None, par: Any = None, config: dict[str, Any] | None = None
@@ -55,6 +82,8 @@ class Spout(Component):
         need_task_ids: bool = False,
     ) -> list[int] | None:
         """Emit ``tup``; with a ``tup_id`` the tuple is tracked (acked or failed later)."""
+        if self._general_io:
+            return self._emit_general(tup, tup_id, stream, direct_task, need_task_ids)
         if direct_task is None and not need_task_ids:
             kind = type(tup)
             if kind is not list and kind is not tuple and not isinstance(tup, (list, tuple)):
@@ -81,8 +110,39 @@ class Spout(Component):
             return None
         return self._emit(tup, tup_id, stream, None, direct_task, need_task_ids)
 
+    def _emit_general(
+        self,
+        tup: Any,
+        tup_id: Any,
+        stream: str | None,
+        direct_task: int | None,
+        need_task_ids: bool,
+    ) -> list[int] | None:
+        """``emit`` through ``send_message`` (and ``read_task_ids``), for overridden I/O."""
+        self._check_emit(tup, tup_id, direct_task)
+        msg: dict[str, Any] = {"command": "emit", "tuple": tup}
+        if tup_id is not None:
+            msg["id"] = tup_id
+        if stream is not None:
+            msg["stream"] = stream
+        if direct_task is not None:
+            msg["task"] = direct_task
+        if not need_task_ids:
+            msg["need_task_ids"] = False
+        self.send_message(msg)
+        if not need_task_ids:
+            return None
+        if direct_task is not None:
+            return [direct_task]
+        self._flush()
+        return self.read_task_ids()
+
     def _run(self) -> None:
-        cmd = self._pending_commands.popleft() if self._pending_commands else self._read()
+        self._general_io = general = self._io_overridden()
+        if general:
+            cmd: Any = self.read_command()
+        else:
+            cmd = self._pending_commands.popleft() if self._pending_commands else self._read()
         if type(cmd) is not dict:
             raise ProtocolError(
                 "Storm sent a task-id list while no emit was waiting for one: " + describe(cmd)
@@ -103,11 +163,14 @@ class Spout(Component):
                 f"unknown spout command {describe(command)} from Storm (expected one of "
                 f"{', '.join(sorted(SPOUT_COMMANDS))}): {describe(cmd)}"
             )
-        self._append(self._sync_body)
+        if general:
+            self.send_message(_SYNC)
+        else:
+            self._append(self._sync_body)
 
     def _run_forever(self) -> None:
         """:meth:`_run` in a loop, with everything it looks up held in local variables."""
-        if type(self)._run is not Spout._run or "_run" in self.__dict__:
+        if type(self)._run is not Spout._run or "_run" in self.__dict__ or self._general_io:
             super()._run_forever()
             return
         read = self._read

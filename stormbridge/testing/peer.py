@@ -168,7 +168,7 @@ class StormPeer:
         def target() -> None:
             try:
                 component = component_cls(to_component_r, from_component_w, serializer=serializer)
-                result.append(component.run())
+                result.append(component.run_to_exit_code())
             finally:
                 os.close(to_component_r)
                 os.close(from_component_w)

@@ -210,7 +210,7 @@ def test_reading_from_a_raw_descriptor_splits_frames_across_reads(tmp_path):
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
     try:
-        assert spout.run() == 2
+        assert spout.run_to_exit_code() == 2
     finally:
         feeder.join(10)
         os.close(read_fd)
@@ -271,7 +271,7 @@ def _bolt_run(tmp_path: Any, frames: list[bytes]) -> tuple[int, list[Any]]:
     handshake = {"pidDir": str(tmp_path), "conf": {}, "context": {"taskid": 1}}
     data = json.dumps(handshake).encode() + b"\nend\n" + b"".join(f + b"\nend\n" for f in frames)
     out = io.BytesIO()
-    code = Echo(io.BytesIO(data), out).run()
+    code = Echo(io.BytesIO(data), out).run_to_exit_code()
     sent = out.getvalue().split(b"\nend\n")[1:-1]  # after the pid reply
     return code, [json.loads(frame) for frame in sent]
 
@@ -331,7 +331,7 @@ def test_values_types_follow_each_tuples_source_and_stream(tmp_path):
     ]
     data = json.dumps(handshake).encode() + b"\nend\n" + b"".join(f + b"\nend\n" for f in frames)
     out = io.BytesIO()
-    assert TypeNamer(io.BytesIO(data), out).run() == 2
+    assert TypeNamer(io.BytesIO(data), out).run_to_exit_code() == 2
     sent = [json.loads(f) for f in out.getvalue().split(b"\nend\n")[1:-1]]
     assert [m["tuple"] for m in sent if m["command"] == "emit"] == [
         ["ADefaultTuple", ["x"]],

@@ -57,7 +57,7 @@ def test_component_on_injected_byte_streams(tmp_path):
     handshake = {"pidDir": str(tmp_path), "conf": {}, "context": {"taskid": 1, "componentid": "c"}}
     data = (json.dumps(handshake) + "\nend\n" + '{"command":"next","id":""}\nend\n').encode()
     out = io.BytesIO()
-    assert Counter(io.BytesIO(data), out).run() == 2
+    assert Counter(io.BytesIO(data), out).run_to_exit_code() == 2
     frames = out.getvalue().split(b"\nend\n")
     assert json.loads(frames[1]) == {"command": "emit", "tuple": [1], "need_task_ids": False}
     assert json.loads(frames[2]) == {"command": "sync"}
