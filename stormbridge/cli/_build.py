@@ -3,7 +3,8 @@ build its jar into ``<project>/_build/<name>.jar``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ __all__ = [
     "class_paths",
     "compile_for_env",
     "default_jar_path",
+    "serializer_note",
 ]
 
 MULTILANG_SERIALIZER = "topology.multilang.serializer"
@@ -52,6 +54,15 @@ def class_paths(topology_cls: type) -> list[str]:
     return list(python_class_paths(topology_cls))
 
 
+def serializer_note(reason: str) -> None:
+    """Say (on stderr, once per build) that the jar falls back to Storm's stock serializer."""
+    print(
+        f"sparse: note: the topology jar uses Storm's stock multilang JsonSerializer, not "
+        f"stormbridge's ({reason}); emit(direct_task=...) is refused with it",
+        file=sys.stderr,
+    )
+
+
 def default_jar_path(root: Path, name: str) -> Path:
     return root / "_build" / f"{name}.jar"
 
@@ -65,15 +76,19 @@ def build_topology_jar(
     out: Path | None = None,
     include_runtime: bool = True,
     extra_jars: Sequence[Path] = (),
+    note: Callable[[str], None] = serializer_note,
 ) -> JarInfo:
     """Build the jar of ``topology_cls`` (submitted as ``name``) for ``env``.
 
     Without an env the jar uses the top-level serializer and no virtualenv interpreter. The
-    JVM dependencies of ``project.clj`` (resolved by Maven, cached) and ``extra_jars`` are merged.
+    JVM dependencies of ``project.clj`` (resolved by Maven, cached) and ``extra_jars`` are merged,
+    and with the JSON serializer stormbridge's multilang serializer classes too (compiled once
+    with the JDK; without one, ``note`` is told why and the jar has Storm's stock classes only).
     """
     from ..build.jar import build_jar
     from ..build.jvmdeps import resolve_jvm_jars
     from ..storm.home import storm_version
+    from ..storm.multilang import find_serializer_jar
 
     for jar in extra_jars:
         if not Path(jar).is_file():
@@ -81,6 +96,14 @@ def build_topology_jar(
     jvm_jars = resolve_jvm_jars(project.root, storm_version=storm_version())
 
     config = project.config
+    serializer = config.serializer_for(env) if env else config.serializer
+    own: list[Path] = []  # stormbridge's multilang serializer classes
+    if serializer == "json":
+        found = find_serializer_jar()
+        if found.path is not None:
+            own.append(found.path)
+        else:
+            note(found.reason)
     wheelhouse = _ship_wheels(project, env, name)
     sites = []
     if include_runtime and wheelhouse is None:
@@ -92,10 +115,10 @@ def build_topology_jar(
         project.root,
         out if out is not None else default_jar_path(project.root, name),
         class_paths=class_paths(topology_cls),
-        serializer=config.serializer_for(env) if env else config.serializer,
+        serializer=serializer,
         virtualenv_python=env.virtualenv_python(name) if env and wheelhouse is None else None,
         include_runtime=include_runtime,
-        extra_jars=[*jvm_jars, *extra_jars],
+        extra_jars=[*jvm_jars, *extra_jars, *own],
         wheelhouse=wheelhouse,
         venv_root=env.virtualenv_root if env else None,
         sites=sites,

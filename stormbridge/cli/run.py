@@ -100,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
     from ..dsl.topology import validate_topology_name
     from ..project.loader import load_project, load_topology
     from ..storm.local.run import run_topology
-    from ._build import check_serializer, class_paths, compile_for_env
+    from ..storm.multilang import SERIALIZER_CONF_KEY, default_serializer_conf, find_serializer_jar
+    from ._build import check_serializer, class_paths, compile_for_env, serializer_note
 
     project = load_project(args.config)
     env = _select_env(project.config, args.environment)
@@ -122,6 +123,13 @@ def run(args: argparse.Namespace) -> int:
 
     home = _storm_home()
     jvm_jars = resolve_jvm_jars(project.root, storm_version=home.version)
+    if serializer == "json":  # stormbridge's multilang serializer on the local JVM's classpath
+        found = find_serializer_jar(home)
+        if found.path is not None:
+            jvm_jars = [*jvm_jars, found.path]
+        elif not conf.get(SERIALIZER_CONF_KEY):
+            serializer_note(found.reason)
+        default_serializer_conf(conf, available=found.path is not None)
     with _sigterm_as_interrupt():
         result = run_topology(
             name,

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..dsl.topology import validate_topology_name
 from ..errors import AlreadyAliveError, JarError, NotAliveError
+from ..storm.multilang import default_serializer_conf, jar_has_serializer
 from . import _common
 from ._build import build_topology_jar, check_serializer, compile_for_env
 from ._progress import ProgressView
@@ -105,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         jar, jar_size = info.path, info.size
         print(f"Built {jar} ({_common.human_size(jar_size)})")
         _common.report_whole_packages(info.whole_packages_because)
+    # stormbridge's serializer when the jar carries it and no serializer was chosen
+    default_serializer_conf(conf, available=jar_has_serializer(jar))
 
     with _common.connect_nimbus(ctx.env, args.timeout) as nimbus:
         existing = _find(nimbus, name)
@@ -172,6 +175,11 @@ def _print_result(result: SubmitResult, conf: dict[str, Any]) -> None:
         f"({result.status}) to Nimbus {result.nimbus} in {result.seconds:.1f} s"
     )
     print(f"  jar: {result.jar} ({_common.human_size(result.jar_size)})")
-    for key in ("topology.workers", "topology.acker.executors", "topology.max.spout.pending"):
+    for key in (
+        "topology.workers",
+        "topology.acker.executors",
+        "topology.max.spout.pending",
+        "topology.multilang.serializer",
+    ):
         if key in conf:
             print(f"  {key}: {conf[key]}")

@@ -1,0 +1,131 @@
+"""`sparse submit` and `sparse jar` with stormbridge's multilang serializer, in process, against
+FakeNimbus: the jar carries the classes and the conf names them unless the user chose a
+serializer; without a JDK or Storm home the jar falls back to Storm's classes and says so once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from stormbridge.cli.main import main
+from stormbridge.storm.multilang import SERIALIZER_CLASS, STOCK_SERIALIZER, find_serializer_jar
+from stormbridge.testing.nimbus import FakeNimbus
+
+REPO = Path(__file__).resolve().parents[3]
+KEY = "topology.multilang.serializer"
+ENTRY = "stormbridge/multilang/FastJsonSerializer.class"
+
+
+@pytest.fixture
+def nimbus() -> Iterator[FakeNimbus]:
+    with FakeNimbus() as fake:
+        yield fake
+
+
+def make_wordcount(root: Path, nimbus: str) -> Path:
+    """A copy of the repository's word-count project whose only env points at ``nimbus``."""
+    shutil.copytree(REPO / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "topologies", root / "topologies")
+    config = {
+        "serializer": "json",
+        "topology_specs": "topologies/",
+        "envs": {"local": {"nimbus": nimbus, "options": {"topology.workers": 1}}},
+    }
+    (root / "config.json").write_text(json.dumps(config))
+    return root / "config.json"
+
+
+@pytest.fixture
+def config(tmp_path: Path, nimbus: FakeNimbus) -> Path:
+    host, port = nimbus.address
+    return make_wordcount(tmp_path / "wc", f"{host}:{port}")
+
+
+@pytest.fixture
+def with_jdk() -> None:
+    found = find_serializer_jar()
+    if found.path is None:
+        pytest.skip(f"needs javac and a provisioned Storm: {found.reason}")
+
+
+def entries(config: Path) -> list[str]:
+    with zipfile.ZipFile(config.parent / "_build" / "wordcount.jar") as zf:
+        return zf.namelist()
+
+
+def test_submit_names_our_serializer_and_ships_it(
+    with_jdk: None, config: Path, nimbus: FakeNimbus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["submit", "--config", str(config)]) == 0
+    assert nimbus.topologies["wordcount"].conf[KEY] == SERIALIZER_CLASS
+    out, err = capsys.readouterr()
+    assert f"  {KEY}: {SERIALIZER_CLASS}" in out
+    assert "note:" not in err
+    names = entries(config)
+    assert ENTRY in names
+    assert "stormbridge/multilang/JsonFrameReader.class" in names
+
+
+def test_a_chosen_serializer_is_kept(with_jdk: None, config: Path, nimbus: FakeNimbus) -> None:
+    assert main(["submit", "--config", str(config), "-o", f"{KEY}={STOCK_SERIALIZER}"]) == 0
+    assert nimbus.topologies["wordcount"].conf[KEY] == STOCK_SERIALIZER
+
+
+def test_a_prebuilt_jar_without_the_classes_gets_storms_serializer(
+    config: Path, nimbus: FakeNimbus, tmp_path: Path
+) -> None:
+    jar = tmp_path / "prebuilt.jar"
+    with zipfile.ZipFile(jar, "w") as zf:
+        zf.writestr("resources/x.txt", "x")
+    assert main(["submit", "--config", str(config), "-j", str(jar)]) == 0
+    assert KEY not in nimbus.topologies["wordcount"].conf
+
+
+def test_without_a_storm_home_the_jar_falls_back_and_says_so_once(
+    config: Path,
+    nimbus: FakeNimbus,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("STORMBRIDGE_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.delenv("STORM_HOME", raising=False)
+    assert main(["submit", "--config", str(config)]) == 0
+    assert KEY not in nimbus.topologies["wordcount"].conf
+    err = capsys.readouterr().err
+    assert err.count("sparse: note: the topology jar uses Storm's stock multilang") == 1
+    assert "no Storm home to compile against" in err and "emit(direct_task=...) is refused" in err
+    assert ENTRY not in entries(config)
+
+
+def test_without_javac_the_jar_falls_back(
+    config: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from stormbridge.storm.home import resolve_home
+
+    try:
+        home = resolve_home()
+    except Exception as exc:  # noqa: BLE001 - any reason there is no Storm here
+        pytest.skip(f"needs a provisioned Storm: {exc}")
+    # A fresh cache holding only a link to the Storm home: the serializer must be compiled,
+    # and there is no javac on PATH nor next to a JAVA_HOME.
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / home.path.name).symlink_to(home.path)
+    monkeypatch.setenv("STORMBRIDGE_CACHE", str(cache))
+    monkeypatch.delenv("STORM_HOME", raising=False)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "no-jdk"))
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    assert main(["jar", "--config", str(config)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("sparse: note: the topology jar uses Storm's stock multilang") == 1
+    assert "javac (a Java 17 JDK, not only a JRE) is needed" in err
+    assert ENTRY not in entries(config)
