@@ -14,6 +14,7 @@ give the same SHA-256 (with the same zlib, which does the compression).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import zipfile
@@ -295,8 +296,8 @@ def build_jar(
         raise JarError(f"cannot write the topology jar {out}: {exc.strerror or exc}") from exc
     finally:
         reader.close()
-        if tmp.exists():
-            tmp.unlink()
+        with contextlib.suppress(OSError):  # never hide the error above behind a second one
+            tmp.unlink(missing_ok=True)
 
     digest = hashlib.sha256()
     with out.open("rb") as fh:

@@ -14,12 +14,13 @@ folder rather than to the current directory.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..errors import ConfigError
+from ..errors import ConfigError, TopologyError
 from ..project.config import EnvConfig
 from ..project.loader import Project, load_project, topology_file
 from ..project.options import parse_option, resolve_options
@@ -51,6 +52,7 @@ __all__ = [
     "print_table",
     "resolve_cli_options",
     "topology_name",
+    "topology_name_arg",
 ]
 
 #: Seconds any single call to Nimbus or the UI may take.
@@ -89,6 +91,8 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    if not math.isfinite(value) or value > 1e9:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds")
     return value
 
 
@@ -113,10 +117,21 @@ def add_name(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def topology_name_arg(text: str) -> str:
+    """``-N NAME``: a name Nimbus accepts (and safe as a file name), else a usage error."""
+    from ..dsl.topology import validate_topology_name
+
+    try:
+        return validate_topology_name(text)
+    except TopologyError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_override_name(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-N",
         "--override_name",
+        type=topology_name_arg,
         metavar="NAME",
         help="run the topology under this name instead of its file name",
     )

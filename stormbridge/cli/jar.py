@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..dsl.topology import validate_topology_name
 from ..project.loader import load_project, load_topology
 from . import _common
 from ._build import build_topology_jar
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         for warning in (*project.config.warnings, *env.warnings):
             print(f"sparse: warning: {warning}", file=sys.stderr)
     topology_cls = load_topology(project, args.name)
-    name = _common.topology_name(args, project)
+    name = validate_topology_name(_common.topology_name(args, project))  # it names the file
     out = Path(args.output).absolute() if args.output else None
     info = build_topology_jar(
         project,

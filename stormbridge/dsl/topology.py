@@ -42,16 +42,25 @@ __all__ = ["Topology", "TopologyType", "validate_topology_name"]
 
 #: Storm's ``Utils.TOPOLOGY_NAME_REGEX``.
 TOPOLOGY_NAME_RE = re.compile(r"^[^/.:\\]+$")
+#: Longest topology name, in UTF-8 bytes: Storm names directories on every supervisor after
+#: the topology id (``name-N-timestamp``), and file names stop at 255 bytes.
+MAX_TOPOLOGY_NAME_BYTES = 200
 
 
 def validate_topology_name(name: object) -> str:
     """Return ``name`` if Nimbus accepts it as a topology name, else raise TopologyError."""
     if not isinstance(name, str):
         raise TopologyTypeError(f"A topology name must be a string, not {name!r}")
+    shown = repr(name) if len(name) <= 80 else f"{name[:60]!r}… ({len(name)} characters)"
     if not TOPOLOGY_NAME_RE.match(name):
         raise TopologyError(
-            f"Invalid topology name {name!r}: Nimbus requires a non-empty name without "
+            f"Invalid topology name {shown}: Nimbus requires a non-empty name without "
             "'/', '.', ':' or '\\' (e.g. 'word-count' or 'word_count')"
+        )
+    if len(name.encode("utf-8", "surrogatepass")) > MAX_TOPOLOGY_NAME_BYTES:
+        raise TopologyError(
+            f"Invalid topology name {shown}: longer than {MAX_TOPOLOGY_NAME_BYTES} bytes; Storm "
+            "makes directories named after it on every supervisor (file names stop at 255)"
         )
     return name
 

@@ -233,7 +233,7 @@ def test_missing_env_and_bad_name(
     assert "env 'prod' has no Nimbus" in capsys.readouterr().err
     assert sparse("submit", "--config", str(config), "-e", "local", "-n", "nope") == 1
     assert "no topology 'nope'" in capsys.readouterr().err
-    assert sparse("submit", "--config", str(config), "-e", "local", "-N", "a.b") == 1
+    assert sparse("submit", "--config", str(config), "-e", "local", "-N", "a.b") == 2  # usage
     assert "Invalid topology name 'a.b'" in capsys.readouterr().err
     assert not (config.parent / "_build").exists()  # refused before building anything
     assert sparse("stats", "--config", str(config), "-e", "prod", "-n", "x") == 1
