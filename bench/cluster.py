@@ -59,8 +59,36 @@ from common import (
 
 MARK_START = "<!-- bench:cluster:start -->"
 MARK_END = "<!-- bench:cluster:end -->"
+#: ``--serializer-rows``' own section, so that a run on a loaded machine never replaces the
+#: quiet-machine figures above.
+SERIALIZER_MARK_START = "<!-- bench:cluster-serializer:start -->"
+SERIALIZER_MARK_END = "<!-- bench:cluster-serializer:end -->"
 IMPLS = ("stormbridge", "pystorm")
-TOPOLOGY_NAMES = {"stormbridge": "bench-stormbridge", "pystorm": "bench-pystorm"}
+#: The rows ``--serializer-rows`` adds: stormbridge on its own multilang serializer, and the
+#: same word count as Java spout and bolts (no Python, no pipe: the limit).
+EXTRA_IMPLS = ("stormbridge-own", "java")
+ALL_IMPLS = (*IMPLS, *EXTRA_IMPLS)
+TOPOLOGY_NAMES = {
+    "stormbridge": "bench-stormbridge",
+    "pystorm": "bench-pystorm",
+    "stormbridge-own": "bench-stormbridge-own",
+    "java": "bench-java",
+}
+TOPOLOGY_FILES = {
+    "stormbridge": "bench_stormbridge",
+    "pystorm": "bench_pystorm",
+    "stormbridge-own": "bench_stormbridge",
+    "java": "bench_java",
+}
+ROW_NAMES = {
+    "stormbridge": "stormbridge (Storm's JsonSerializer)",
+    "pystorm": "streamparse 5.0.1 / pystorm 3.1.4",
+    "stormbridge-own": "stormbridge + own serializer",
+    "java": "the same word count as Java spout and bolts",
+}
+STOCK_SERIALIZER = "org.apache.storm.multilang.JsonSerializer"
+OWN_SERIALIZER = "stormbridge.multilang.FastJsonSerializer"
+JAVA_SOURCE = Path(__file__).with_name("java") / "BenchWordCount.java"
 TIMES = "\u00d7"
 
 #: The modules this benchmark drives, and who provides them (for the error message).
@@ -101,6 +129,25 @@ from spouts.bench_words import ReliableWordSpout
 class BenchStormbridge(Topology):
     word_spout = ReliableWordSpout.spec()
     count_bolt = WordCountBolt.spec(inputs={word_spout: Grouping.fields("word")}, par=2)
+"""
+
+JAVA_TOPOLOGY = """\
+from stormbridge.dsl import Grouping, JavaBolt, JavaSpout, Topology
+
+PREFIX = "stormbridge.bench.BenchWordCount$"
+
+
+class BenchJava(Topology):
+    word_spout = JavaSpout.spec(
+        full_class_name=PREFIX + "WordSpout", args_list=[], outputs=["word"]
+    )
+    count_bolt = JavaBolt.spec(
+        full_class_name=PREFIX + "CountBolt",
+        args_list=[],
+        inputs={word_spout: Grouping.fields("word")},
+        par=2,
+        outputs=["word", "count"],
+    )
 """
 
 PYSTORM_TOPOLOGY = """\
@@ -168,7 +215,7 @@ def _cwd(pid: int) -> str:
 def find_processes(state_dir: Path, impl: str) -> dict[str, list[int]]:
     """The Python component processes and worker JVMs running under ``state_dir``."""
     root = str(state_dir.resolve())
-    marker = "_stormbridge/boot/" if impl == "stormbridge" else str(REFERENCE_VENV / "bin")
+    marker = "_stormbridge/boot/" if impl.startswith("stormbridge") else str(REFERENCE_VENV / "bin")
     python: list[int] = []
     workers: list[int] = []
     for entry in os.listdir("/proc"):
@@ -249,6 +296,8 @@ class Measurement:
             "python_cpu_share": py_cpu / dt,
             "worker_cpu_share": jvm_cpu / dt,
             "python_cpu_us_per_tuple": 1e6 * py_cpu / acked if acked else None,
+            "worker_cpu_us_per_tuple": 1e6 * jvm_cpu / acked if acked else None,
+            "total_cpu_us_per_tuple": 1e6 * (py_cpu + jvm_cpu) / acked if acked else None,
             "complete_latency_ms": last.complete_latency_ms,
             "python_processes": len(self.processes.get("python", [])),
             "submit_seconds": self.submit_seconds,
@@ -293,17 +342,24 @@ def measure(
     window: float,
     timeout: float,
     log: Callable[[str], None],
+    java_jar: Path | None = None,
 ) -> Measurement:
     from stormbridge.cli.main import main as sparse
     from stormbridge.errors import StormBridgeError
 
     name = TOPOLOGY_NAMES[impl]
-    topo_file = f"bench_{impl}"
+    topo_file = TOPOLOGY_FILES[impl]
     m = Measurement(impl=impl, topology=name)
     argv = ["submit", "-n", topo_file, "-N", name, "-e", "bench", "--config", str(config)]
     argv += ["--timeout", "120"]
-    if impl == "stormbridge":
+    if impl.startswith("stormbridge"):
         argv += ["--python", str(STORMBRIDGE_VENV / "bin" / "python")]
+    # The serializer is named: `sparse submit` would pick stormbridge's for every row.
+    serializer = OWN_SERIALIZER if impl == "stormbridge-own" else STOCK_SERIALIZER
+    argv += ["-o", f"topology.multilang.serializer={serializer}"]
+    if impl == "java":
+        assert java_jar is not None
+        argv += ["--extra-jar", str(java_jar)]
     log(f"{name}: submitting")
     t0 = time.monotonic()
     rc = sparse(argv)
@@ -377,6 +433,7 @@ def write_project(root: Path, nimbus: str, ui_url: str, max_spout_pending: int) 
     (topologies / "bench_stormbridge.py").write_text(STORMBRIDGE_TOPOLOGY)
     run = str(REFERENCE_VENV / "bin" / "streamparse_run")
     (topologies / "bench_pystorm.py").write_text(PYSTORM_TOPOLOGY % {"run": run})
+    (topologies / "bench_java.py").write_text(JAVA_TOPOLOGY)
     host, _, port = ui_url.rpartition("//")[2].partition(":")
     config = {
         "serializer": "json",
@@ -467,6 +524,73 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_serializer_rows(results: dict[str, Any]) -> str:
+    """The section of ``--serializer-rows``: CPU time per tuple, which a loaded machine
+    disturbs less than tuples per second."""
+    meta = results["meta"]
+    rows = results["runs"]
+    by = {r["impl"]: r for r in rows}
+    base = by.get("stormbridge", {}).get("total_cpu_us_per_tuple")
+
+    def us(value: float | None) -> str:
+        return "" if value is None else f"{value:.1f}"
+
+    lines = [
+        SERIALIZER_MARK_START,
+        "## Cluster benchmark: stormbridge's multilang serializer and the Java limit",
+        "",
+        f"Measured **{meta['date']}** with `{meta['command']}` ({meta['elapsed_s']:.0f} s in "
+        f"all) on {meta['machine']['cpu']}, {meta['machine']['cores']} cores, Storm "
+        f"{meta['storm_version']}. **The machine was loaded by other work: load average "
+        f"before / after {meta['load_before']} / {meta['load_after']}**, so read the CPU time "
+        "per tuple (µs of CPU per acked tuple tree, from `/proc`), not the tuples per second.",
+        "",
+        "| runtime | acked tuples / s | failed | Python µs CPU / tuple "
+        "| worker JVM µs CPU / tuple | total µs CPU / tuple | total vs. stormbridge on "
+        "Storm's serializer |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        total = r.get("total_cpu_us_per_tuple")
+        ratio = f"{total / base:.2f}{TIMES}" if total and base else ""
+        lines.append(
+            f"| {ROW_NAMES[r['impl']]} | {r['acked_per_second']:,.0f} | {r['failed_in_span']} "
+            f"| {us(r['python_cpu_us_per_tuple']) if r['impl'] != 'java' else '—'} "
+            f"| {us(r.get('worker_cpu_us_per_tuple'))} | {us(total)} | {ratio} |"
+        )
+    lines += [
+        "",
+        "Method: as in the cluster benchmark above (same topology shape, cluster, warm-up "
+        f"{meta['warmup']:g} s and window {meta['window']:g} s, one topology at a time), with "
+        "`topology.multilang.serializer` named on every submit: Storm's "
+        f"`{STOCK_SERIALIZER}` for stormbridge and streamparse/pystorm, stormbridge's "
+        f"`{OWN_SERIALIZER}` (`stormbridge/storm/java/multilang/`, in the topology jar) for "
+        "the own-serializer row. The Java row runs `bench/java/BenchWordCount.java` "
+        "(`WordSpout` with message ids, `CountBolt` as a `BaseBasicBolt`, `par=2`, fields "
+        "grouping), merged into the topology jar with `--extra-jar`: no Python process, "
+        "no pipe, the cost of Storm itself. The worker JVM's CPU includes the acker and "
+        "Storm's own threads; the Python CPU is the 1 spout + 2 bolt processes.",
+        "",
+        "Raw samples: `.bench/cluster-serializer.json` (not committed).",
+        SERIALIZER_MARK_END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def compile_java_word_count(home: Any) -> Path:
+    """``bench/java/BenchWordCount.java`` compiled against the Storm home, as a jar."""
+    from stormbridge.storm.javac import compile_java, jar_classes
+
+    classes = compile_java(
+        [JAVA_SOURCE],
+        classpath=str(home.lib_worker / "*"),
+        name="bench-java",
+        depends_on=[home.version, str(home.path)],
+        what="the Java word count of the benchmark",
+    )
+    return jar_classes(classes, "bench-word-count.jar")
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -478,8 +602,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port-offset", type=int, default=30000)
     parser.add_argument("--metrics-secs", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=300.0, help="submit → first ack")
-    parser.add_argument("--only", choices=IMPLS)
+    parser.add_argument("--only", choices=ALL_IMPLS)
     parser.add_argument("--no-doc", action="store_true")
+    parser.add_argument(
+        "--serializer-rows",
+        action="store_true",
+        help="also run stormbridge on its own multilang serializer and the Java word count; "
+        "write their own section of docs/benchmarks.md (CPU per tuple, with the load)",
+    )
     args = parser.parse_args(argv)
 
     def log(msg: str) -> None:
@@ -516,15 +646,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
     )
     BENCH_DIR.mkdir(exist_ok=True)
-    (BENCH_DIR / "cluster.json").write_text(json.dumps(results, indent=1, default=str))
+    raw_name = "cluster-serializer.json" if args.serializer_rows else "cluster.json"
+    (BENCH_DIR / raw_name).write_text(json.dumps(results, indent=1, default=str))
     for r in results["runs"]:
         log(
             f"{r['topology']}: {r['acked_per_second']:,.0f} acked/s, Python CPU "
-            f"{r['python_cpu_share']:.2f} cores, worker JVM {r['worker_cpu_share']:.2f} cores"
+            f"{r['python_cpu_share']:.2f} cores, worker JVM {r['worker_cpu_share']:.2f} cores, "
+            f"{r['total_cpu_us_per_tuple'] or 0:.1f} µs CPU per tuple"
         )
     if results.get("ratio"):
         log(f"ratio stormbridge/pystorm: {results['ratio']['acked_per_second']:.2f}x acked/s")
-    if not args.no_doc and not args.only:
+    if not args.no_doc and args.serializer_rows:
+        write_doc(render_serializer_rows(results), SERIALIZER_MARK_START, SERIALIZER_MARK_END)
+        log(f"wrote {DOC.relative_to(ROOT)}")
+    elif not args.no_doc and not args.only:
         write_doc(render(results), MARK_START, MARK_END)
         log(f"wrote {DOC.relative_to(ROOT)}")
     return 0
@@ -576,7 +711,11 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
             NimbusClient(record.host, record.nimbus_port, timeout=60) as nimbus,
         ):
             config = write_project(Path(tmp), nimbus_addr, record.ui_url, args.max_spout_pending)
-            for impl in (args.only,) if args.only else IMPLS:
+            impls: tuple[str, ...] = ALL_IMPLS if args.serializer_rows else IMPLS
+            if args.only:
+                impls = (args.only,)
+            java_jar = compile_java_word_count(home) if "java" in impls else None
+            for impl in impls:
                 try:
                     m = measure(
                         impl,
@@ -588,6 +727,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
                         window=args.window,
                         timeout=args.timeout,
                         log=log,
+                        java_jar=java_jar,
                     )
                 except StormBridgeError as exc:
                     raise BenchError(f"{TOPOLOGY_NAMES[impl]}: {exc}") from exc

@@ -1,0 +1,65 @@
+package stormbridge.bench;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.storm.spout.SpoutOutputCollector;
+import org.apache.storm.task.TopologyContext;
+import org.apache.storm.topology.BasicOutputCollector;
+import org.apache.storm.topology.OutputFieldsDeclarer;
+import org.apache.storm.topology.base.BaseBasicBolt;
+import org.apache.storm.topology.base.BaseRichSpout;
+import org.apache.storm.tuple.Fields;
+import org.apache.storm.tuple.Tuple;
+import org.apache.storm.tuple.Values;
+
+/**
+ * The benchmark's word count in Java: the limit of what the cluster does with no Python and no
+ * multilang pipe. Same shape as the Python pair (spouts.bench_words.ReliableWordSpout and
+ * bolts.wordcount.WordCountBolt): the four words in turn with a message id each, counts with
+ * "dog" weighing 10, emitting (word, count) anchored to the input.
+ */
+public final class BenchWordCount {
+    private BenchWordCount() {
+    }
+
+    /** Emits dog, cat, zebra, elephant in turn, each with a new message id. */
+    public static class WordSpout extends BaseRichSpout {
+        private static final String[] WORDS = {"dog", "cat", "zebra", "elephant"};
+        private transient SpoutOutputCollector collector;
+        private long next;
+
+        @Override
+        public void open(Map<String, Object> conf, TopologyContext context,
+                         SpoutOutputCollector collector) {
+            this.collector = collector;
+        }
+
+        @Override
+        public void nextTuple() {
+            next++;
+            collector.emit(new Values(WORDS[(int) (next % WORDS.length)]), next);
+        }
+
+        @Override
+        public void declareOutputFields(OutputFieldsDeclarer declarer) {
+            declarer.declare(new Fields("word"));
+        }
+    }
+
+    /** Counts words ("dog" weighs 10) and emits (word, running count). */
+    public static class CountBolt extends BaseBasicBolt {
+        private final Map<String, Long> counts = new HashMap<>();
+
+        @Override
+        public void execute(Tuple input, BasicOutputCollector collector) {
+            String word = input.getString(0);
+            long count = counts.merge(word, "dog".equals(word) ? 10L : 1L, Long::sum);
+            collector.emit(new Values(word, count));
+        }
+
+        @Override
+        public void declareOutputFields(OutputFieldsDeclarer declarer) {
+            declarer.declare(new Fields("word", "count"));
+        }
+    }
+}
