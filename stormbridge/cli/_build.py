@@ -77,6 +77,7 @@ def build_topology_jar(
     include_runtime: bool = True,
     extra_jars: Sequence[Path] = (),
     note: Callable[[str], None] = serializer_note,
+    simple: bool = False,
 ) -> JarInfo:
     """Build the jar of ``topology_cls`` (submitted as ``name``) for ``env``.
 
@@ -93,7 +94,8 @@ def build_topology_jar(
     for jar in extra_jars:
         if not Path(jar).is_file():
             raise JarError(f"--extra-jar {jar} is not a file")
-    jvm_jars = resolve_jvm_jars(project.root, storm_version=storm_version())
+    # A "simple" jar (streamparse's -s): the project's code only, no project.clj JVM jars.
+    jvm_jars = [] if simple else resolve_jvm_jars(project.root, storm_version=storm_version())
 
     config = project.config
     serializer = config.serializer_for(env) if env else config.serializer

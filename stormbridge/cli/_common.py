@@ -6,7 +6,8 @@ Each ``add_*`` adds one streamparse flag to a subparser with the same spelling a
 :func:`load_context` turns them into a project and an environment (printing config warnings to
 stderr); :func:`resolve_cli_options` into the topology conf.
 
-Differences from streamparse: ``--timeout`` is in **seconds** (streamparse: milliseconds);
+Differences from streamparse: ``--timeout`` is in **seconds** (streamparse: milliseconds; write
+``7000ms``, and a bare number over 300 is refused with an explanation);
 ``--config`` may name the file or its folder, and relative paths in it are relative to that
 folder rather than to the current directory.
 """
@@ -43,6 +44,7 @@ __all__ = [
     "add_topology_conf_flags",
     "add_wait",
     "add_workers",
+    "bool_value",
     "connect_nimbus",
     "human_size",
     "load_context",
@@ -51,6 +53,7 @@ __all__ = [
     "positive_int",
     "print_table",
     "resolve_cli_options",
+    "timeout_value",
     "topology_name",
     "topology_name_arg",
 ]
@@ -170,12 +173,27 @@ def add_workers(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def bool_value(text: str) -> bool:
+    """``true``/``false`` (also yes/no, on/off, 1/0, any case): ``-d VALUE`` as streamparse."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "yes", "on", "1"):
+        return True
+    if lowered in ("false", "no", "off", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"{text!r} is not true or false")
+
+
 def add_debug(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-d",
         "--debug",
-        action="store_true",
-        help="set topology.debug and Python log level debug",
+        nargs="?",
+        const=True,
+        default=False,
+        type=bool_value,
+        metavar="BOOL",
+        help="set topology.debug (and Python log level debug); -d alone means true, "
+        "-d false turns it off (as streamparse's -d VALUE)",
     )
 
 
@@ -187,13 +205,48 @@ def add_config(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: The longest bare ``--timeout`` taken as seconds; more is refused as a likely streamparse
+#: value in milliseconds.
+MAX_BARE_TIMEOUT = 300.0
+
+
+def timeout_value(text: str) -> float:
+    """``--timeout``: seconds (``10``, ``10s``) or milliseconds with a unit (``7000ms``).
+
+    streamparse's ``--timeout`` was in milliseconds; a bare number above
+    :data:`MAX_BARE_TIMEOUT` is refused with a message rather than waiting for hours.
+    """
+    stripped = text.strip().lower()
+    scale, number = 1.0, stripped
+    if stripped.endswith("ms"):
+        scale, number = 0.001, stripped[:-2]
+    elif stripped.endswith("s"):
+        number = stripped[:-1]
+    try:
+        value = float(number) * scale
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration: write seconds (10, 10s) or milliseconds (7000ms)"
+        ) from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    if number == stripped and value > MAX_BARE_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"{text} would be {value:g} seconds: stormbridge's --timeout is in seconds, "
+            f"streamparse's was in milliseconds; write --timeout {value / 1000:g} or "
+            f"--timeout {text}ms (or {text}s if you mean seconds)"
+        )
+    return value
+
+
 def add_timeout(parser: argparse.ArgumentParser, default: float = DEFAULT_TIMEOUT) -> None:
     parser.add_argument(
         "--timeout",
-        type=positive_float,
+        type=timeout_value,
         default=default,
         metavar="SECONDS",
-        help=f"give up on Nimbus/UI calls after this many seconds (default {default:g})",
+        help=f"give up on Nimbus/UI calls after this many seconds (default {default:g}); "
+        "7000ms for milliseconds (streamparse's unit)",
     )
 
 
@@ -207,8 +260,11 @@ def add_running_topology(parser: argparse.ArgumentParser) -> None:
     add_timeout(parser)
 
 
-def add_wait(parser: argparse.ArgumentParser, default: int = DEFAULT_WAIT) -> None:
+def add_wait(
+    parser: argparse.ArgumentParser, default: int = DEFAULT_WAIT, *, short: bool = False
+) -> None:
     parser.add_argument(
+        *(["-w"] if short else []),
         "--wait",
         type=non_negative_int,
         default=default,

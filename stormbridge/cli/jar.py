@@ -44,6 +44,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         ":dependencies are added automatically)",
     )
     parser.add_argument(
+        "-s",
+        "--simple_jar",
+        action="store_true",
+        help="leave out project.clj's JVM dependencies (a pure-Python topology), as "
+        "streamparse's simple jar",
+    )
+    parser.add_argument(
         "--no-runtime",
         dest="include_runtime",
         action="store_false",
@@ -70,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         out=out,
         include_runtime=args.include_runtime,
         extra_jars=args.extra_jars,
+        simple=args.simple_jar,
     )
     print(f"{info.path} ({_common.human_size(info.size)}, {info.entries} entries)")
     if info.merged_files:

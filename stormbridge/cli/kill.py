@@ -16,7 +16,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Kill a topology on the env's Nimbus. Any name is allowed with -n.",
     )
     _common.add_running_topology(parser)
-    _common.add_wait(parser)
+    _common.add_wait(parser, short=True)
     parser.add_argument(
         "--block",
         action="store_true",
