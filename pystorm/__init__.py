@@ -9,9 +9,14 @@ from stormbridge import (
     TicklessBatchingBolt,
     Tuple,
 )
-from stormbridge import __version__ as __version__
+
+#: The pystorm API version this compatibility package provides (stormbridge's own version is
+#: ``stormbridge.__version__``); a tuple, so ``pystorm.VERSION >= (3, 1)`` works as in pystorm.
+__version__ = "3.1.4"
+VERSION = (3, 1, 4)
 
 __all__ = [
+    "VERSION",
     "BatchingBolt",
     "Bolt",
     "Component",

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Union
+from typing import IO, TYPE_CHECKING, Any, NoReturn, Union
 
 from stormbridge.errors import ConfigError
 from stormbridge.project.config import (
@@ -32,7 +33,7 @@ from stormbridge.project.config import (
     parse_config,
     parse_host_port,
 )
-from stormbridge.project.loader import Project, find_project_root, load_project, load_topology
+from stormbridge.project.loader import Project, find_project_root, load_topology_file
 
 if TYPE_CHECKING:
     from stormbridge.thrift.nimbus import NimbusClient
@@ -42,13 +43,20 @@ ConfigFile = Union[IO[str], str, "os.PathLike[str]", None]
 
 __all__ = [
     "activate_env",
+    "die",
     "get_config",
     "get_env_config",
     "get_nimbus_client",
+    "get_nimbus_config",
     "get_nimbus_host_port",
     "get_storm_workers",
     "get_topology_definition",
     "get_topology_from_file",
+    "get_ui_json",
+    "get_ui_jsons",
+    "is_ssh_for_nimbus",
+    "nimbus_storm_version",
+    "warn",
 ]
 
 
@@ -110,14 +118,13 @@ def get_topology_definition(
 
 
 def get_topology_from_file(topology_file: str | os.PathLike[str]) -> type[Any]:
-    """The Topology class defined in ``topology_file`` (inside a project)."""
-    path = Path(topology_file).absolute()
-    project = load_project(cwd=path.parent)
-    if path.parent != project.topologies_dir:
-        raise ConfigError(
-            f"{path} is not in the project's topology_specs folder {project.topologies_dir}"
-        )
-    return load_topology(project, path.stem)
+    """The Topology class defined in ``topology_file``.
+
+    Inside a project (a ``config.json`` at or above the file's folder) the file must be in its
+    topology_specs folder; without one, the file's folder and ``../src`` are importable while
+    it loads, as in streamparse.
+    """
+    return load_topology_file(topology_file)
 
 
 def get_nimbus_host_port(env_config: dict[str, Any]) -> tuple[str, int]:
@@ -183,3 +190,58 @@ def activate_env(
         "log_path": env_config.get("log_path") or log.get("path"),
         "virtualenv_root": env_config.get("virtualenv_root") or env_config.get("virtualenv_path"),
     }
+
+
+def die(msg: str, error_code: int = 1) -> NoReturn:
+    """Print ``msg`` to stderr and end the script with ``error_code`` (for fabfiles/scripts)."""
+    print(msg, file=sys.stderr)
+    raise SystemExit(error_code)
+
+
+def warn(msg: str, error_code: int = 1) -> None:
+    """Print ``msg`` to stderr (``error_code`` is accepted for streamparse's signature)."""
+    print(msg, file=sys.stderr)
+
+
+def is_ssh_for_nimbus(env_config: dict[str, Any]) -> bool:
+    """The env's ``use_ssh_for_nimbus`` (default True, as in streamparse; stormbridge reaches
+    Nimbus directly either way)."""
+    return bool(env_config.get("use_ssh_for_nimbus", True))
+
+
+def get_nimbus_config(env_config: dict[str, Any]) -> dict[str, Any]:
+    """Nimbus's own configuration (``getNimbusConf``), read fresh on every call."""
+    with get_nimbus_client(env_config) as client:
+        return client.nimbus_conf()
+
+
+def nimbus_storm_version(nimbus_client: NimbusClient) -> str:
+    """The Storm version the leader Nimbus reports, or ``"0.0.0"`` when it reports none
+    (a string; streamparse returned a ``pkg_resources`` Version)."""
+    for nimbus in nimbus_client.cluster_summary().nimbuses:
+        version = getattr(nimbus, "version", None)
+        if version and version != "VERSION_NOT_PROVIDED":
+            return str(version)
+    return "0.0.0"
+
+
+def get_ui_jsons(
+    env_name: str | None, api_paths: list[str], config_file: ConfigFile = None
+) -> dict[str, Any]:
+    """``{api_path: decoded JSON}`` from the env's Storm UI (paths like
+    ``/api/v1/topology/summary``); an error answer raises ``UIError``."""
+    from stormbridge.ui.client import UIClient
+
+    _, config = _validated(config_file)
+    env = config.select_env(env_name, environ={})
+    client = UIClient(env.ui_url)
+    result: dict[str, Any] = {}
+    for api_path in api_paths:
+        path = api_path.split("/api/v1/", 1)[-1] if "/api/v1/" in api_path else api_path
+        result[api_path] = client.request(path)
+    return result
+
+
+def get_ui_json(env_name: str | None, api_path: str, config_file: ConfigFile = None) -> Any:
+    """The decoded JSON of one Storm UI API path (see :func:`get_ui_jsons`)."""
+    return get_ui_jsons(env_name, [api_path], config_file=config_file)[api_path]

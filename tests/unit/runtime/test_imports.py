@@ -64,7 +64,9 @@ def test_streamparse_names():
     assert streamparse.TicklessBatchingBolt.__mro__[1] is streamparse.BatchingBolt
     assert streamparse.StormHandler is streamparse.storm.component.StormHandler
     assert streamparse.component.Component is stormbridge.Component
-    assert streamparse.__version__ == streamparse.VERSION == streamparse.version.__version__
+    assert streamparse.__version__ == streamparse.version.__version__ == "5.0.1"
+    assert streamparse.VERSION == streamparse.version.VERSION == (5, 0, 1)
+    assert streamparse.VERSION >= (4, 0)  # what user code checks
     assert streamparse.Tuple._fields == ("id", "component", "stream", "task", "values")
     assert callable(streamparse.run.main)
 
@@ -89,6 +91,25 @@ def test_pystorm_names():
     assert pystorm.component.StormHandler is stormbridge.StormHandler
     assert issubclass(pystorm.exceptions.StormWentAwayError, Exception)
     assert pystorm.serializers.JSONSerializer.codec_name == "json"
+    assert pystorm.VERSION == (3, 1, 4) and pystorm.__version__ == "3.1.4"
+
+
+def test_streamparse_paths_to_dsl_classes_load_lazily():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, streamparse.bolt, streamparse.spout, streamparse.storm.bolt\n"
+        "assert 'stormbridge.dsl' not in sys.modules\n"
+        "from streamparse.bolt import ShellBolt, JavaBolt\n"
+        "from streamparse.spout import ShellSpout, JavaSpout\n"
+        "from streamparse.storm.bolt import JavaBolt as J\n"
+        "import stormbridge.dsl as d\n"
+        "assert (ShellBolt, JavaBolt, ShellSpout, JavaSpout, J) == "
+        "(d.ShellBolt, d.JavaBolt, d.ShellSpout, d.JavaSpout, d.JavaBolt)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_pystorm_serializer_shape():
