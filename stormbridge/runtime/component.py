@@ -30,7 +30,13 @@ from .protocol import Codec, check_handshake, check_task_ids, describe, make_cod
 from .protocol.values import INT64_MAX, INT64_MIN
 from .tuple import HEARTBEAT_STREAM, Tuple
 
-__all__ = ["OWN_SERIALIZER_CLASS", "SERIALIZER_CONF_KEY", "Component", "Terminated"]
+__all__ = [
+    "METRICS_CONF_KEY",
+    "OWN_SERIALIZER_CLASS",
+    "SERIALIZER_CONF_KEY",
+    "Component",
+    "Terminated",
+]
 
 log = logging.getLogger("stormbridge.runtime.component")
 
@@ -41,6 +47,8 @@ SERIALIZER_CONF_KEY = "topology.multilang.serializer"
 #: stormbridge's own serializer (``stormbridge/storm/java/multilang/``): it reads a direct
 #: emit's ``"task"`` correctly, so direct emits are allowed when the handshake names it.
 OWN_SERIALIZER_CLASS = "stormbridge.multilang.FastJsonSerializer"
+#: The component conf key declaring the metrics ``report_metric`` may send (name -> kind).
+METRICS_CONF_KEY = "stormbridge.metrics"
 
 #: Exit codes of :meth:`Component.run`.
 EXIT_OK = 0
@@ -175,6 +183,8 @@ class Component:
     allow_direct_emit: bool = False
     #: Whether the handshake's ``topology.multilang.serializer`` reads direct emits correctly.
     _serializer_takes_task: bool = False
+    #: The metric names the handshake's conf declares (registered by our serializer).
+    _declared_metrics: frozenset[str] = frozenset()
 
     def __init__(
         self,
@@ -349,19 +359,31 @@ class Component:
         self._write(self._sync_body)
 
     def report_metric(self, name: str, value: Any) -> None:
-        """Log once and do nothing: ``metrics`` kills the worker of a Thrift shell component.
+        """Send ``value`` to the Storm metric ``name`` declared in the component's conf.
 
-        ShellBolt/ShellSpout only accept ``metrics`` for metrics registered in Java,
-        which a topology made of Python components cannot do; pystorm's message would
-        kill the worker. Use your own metrics library (statsd, Prometheus) instead.
+        ShellBolt/ShellSpout accept ``metrics`` only for metrics registered in Java, and kill
+        the worker on any other name. stormbridge's serializer registers those the conf
+        declares (``config = {"stormbridge.metrics": {name: "count" | "assign" | "mean"}}``
+        on the class; ``count`` adds ``value`` or 1 when it is None), so they reach Storm's
+        metrics consumers. An undeclared name, or Storm's own serializer, sends nothing and
+        logs one warning (sending would kill the worker).
         """
+        if self._serializer_takes_task and name in self._declared_metrics:
+            self._write(self._dump({"command": "metrics", "name": name, "params": value}))
+            return
         if not self._metric_warned:
             self._metric_warned = True
+            why = (
+                f"it is not declared in the component's conf ({METRICS_CONF_KEY}: "
+                f"{{{name!r}: 'count' | 'assign' | 'mean'}})"
+                if self._serializer_takes_task
+                else f"the topology does not use stormbridge's serializer ({OWN_SERIALIZER_CLASS})"
+            )
             self.logger.warning(
-                "report_metric(%r, ...) ignored: Storm kills the worker when a shell "
-                "component sends 'metrics' (no Java metric is registered); this warning "
-                "is logged once",
+                "report_metric(%r, ...) ignored: Storm kills the worker on a 'metrics' message "
+                "for a metric not registered in Java, and %s; this warning is logged once",
                 name,
+                why,
             )
 
     def _check_emit(self, tup: Any, tup_id: Any, direct_task: Any) -> bool:
@@ -444,6 +466,8 @@ class Component:
         self.storm_conf = storm_conf
         self.context = context
         self._serializer_takes_task = storm_conf.get(SERIALIZER_CONF_KEY) == OWN_SERIALIZER_CLASS
+        declared = storm_conf.get(METRICS_CONF_KEY)
+        self._declared_metrics = frozenset(declared) if isinstance(declared, dict) else frozenset()
         self.logger = logging.getLogger(f"pystorm.component.{self.component_name}")
         self._log_handler = configure_logging(self)
 

@@ -283,3 +283,31 @@ def test_direct_emit_goes_out_only_with_our_serializer(spawn, serializer, sent):
         assert "stormbridge.multilang.FastJsonSerializer" in first["msg"]
         assert peer.read() == {"command": "sync"}
         assert peer.read() == {"command": "fail", "id": tup_id}
+
+
+OWN = "stormbridge.multilang.FastJsonSerializer"
+
+
+def test_report_metric_sends_declared_metrics_with_our_serializer(spawn):
+    conf = {"topology.multilang.serializer": OWN, "stormbridge.metrics": {"m": "count"}}
+    peer = _started(spawn, conf=conf)
+    tup_id = peer.send_tuple(["metric"])
+    assert peer.read() == {"command": "metrics", "name": "m", "params": 1}
+    assert peer.read() == {"command": "metrics", "name": "m", "params": 2}
+    assert peer.read() == {"command": "ack", "id": tup_id}
+
+
+@pytest.mark.parametrize(
+    ("conf", "why"),
+    [
+        ({"topology.multilang.serializer": OWN}, "it is not declared in the component's conf"),
+        ({"stormbridge.metrics": {"m": "count"}}, "does not use stormbridge's serializer"),
+    ],
+)
+def test_undeclared_metric_or_storms_serializer_sends_nothing(spawn, conf, why):
+    peer = _started(spawn, conf=conf)
+    tup_id = peer.send_tuple(["metric"])
+    warning = peer.read()
+    assert warning["command"] == "log" and warning["level"] == 3 and why in warning["msg"]
+    assert peer.read() == {"command": "ack", "id": tup_id}
+    assert b'"metrics"' not in peer.raw

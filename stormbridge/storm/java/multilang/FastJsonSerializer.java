@@ -24,7 +24,9 @@ import org.apache.storm.task.TopologyContext;
  * <p>Unlike Storm 2.6-2.8's JsonSerializer, a {@code "task"} (direct emit) is read as any
  * integral number, so emitDirect from a shell component works instead of killing the worker
  * with a ClassCastException. Messages that are not an object with a string {@code "command"}
- * are refused with an IOException that quotes the offending bytes.
+ * are refused with an IOException that quotes the offending bytes. Metrics a component's conf
+ * declares ({@code stormbridge.metrics}) are registered before the handshake, so that its
+ * {@code "metrics"} messages work (see {@link ShellMetrics}).
  */
 public class FastJsonSerializer implements ISerializer {
     private static final long serialVersionUID = 8244316504528741093L;
@@ -77,6 +79,7 @@ public class FastJsonSerializer implements ISerializer {
     @Override
     public Number connect(Map<String, Object> conf, TopologyContext context)
         throws IOException, NoOutputException {
+        ShellMetrics.register(conf, context); // still inside ShellBolt.prepare/ShellSpout.open
         synchronized (writer) {
             try {
                 writer.raw(JsonFrameWriter.bytes("{\"pidDir\":"));
