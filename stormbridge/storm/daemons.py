@@ -62,6 +62,8 @@ DEV_ZOOKEEPER_MAIN = "org.apache.storm.command.DevZookeeper"
 ZOOKEEPER_MAIN = "org.apache.storm.shade.org.apache.zookeeper.server.ZooKeeperServerMain"
 #: The stormbridge UI server (Python), used when storm-webapp is not provisioned.
 PY_UI_MODULE = "stormbridge.ui"
+#: The stormbridge logviewer (Python), used wherever Storm's own cannot run (as for the UI).
+PY_LOGVIEWER_MODULE = "stormbridge.ui.logviewer"
 
 #: JVM options for daemons (not workers): a small heap and quick start on few cores.
 DAEMON_JVM_OPTS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true")
@@ -158,16 +160,22 @@ def daemon_command(java: str, home: StormHome, spec: ClusterSpec, name: str) -> 
                 webapp=True,
             )  # fmt: skip
         ports = spec.ports
+        links = ["--logviewer-port", str(ports.logviewer)] if spec.logviewer else []
         return [
             sys.executable, "-m", PY_UI_MODULE,
             "--host", spec.host, "--port", str(ports.ui),
-            "--nimbus", f"{spec.host}:{ports.nimbus}",
+            "--nimbus", f"{spec.host}:{ports.nimbus}", *links,
         ]  # fmt: skip
     if name == "logviewer":
-        return _java_command(
-            java, home, spec, name=name, main=LOGVIEWER_MAIN, heap_mb=heaps.logviewer,
-            conf_file=conf, webapp=True,
-        )  # fmt: skip
+        if _storm_webapp(home, spec):
+            return _java_command(
+                java, home, spec, name=name, main=LOGVIEWER_MAIN, heap_mb=heaps.logviewer,
+                conf_file=conf, webapp=True,
+            )  # fmt: skip
+        return [
+            sys.executable, "-m", PY_LOGVIEWER_MODULE, "--host", spec.host,
+            "--port", str(spec.ports.logviewer), "--log-dir", str(spec.resolved_log_dir),
+        ]  # fmt: skip
     raise ClusterError(f"unknown daemon {name!r}")
 
 
@@ -183,20 +191,8 @@ def _daemon_plan(home: StormHome, spec: ClusterSpec) -> tuple[list[str], list[st
                 "ui: not started: storm-webapp is not provisioned (Maven Central does not serve "
                 "it here) and the stormbridge UI server is not installed"
             )
-    if spec.logviewer:
-        if _storm_webapp(home, spec):
-            names.append("logviewer")
-        elif home.has_webapp:
-            notes.append(
-                f"logviewer: not started: Storm's logviewer listens on every interface (it has "
-                f"no bind address setting) and this cluster is bound to {spec.host}; read worker "
-                "logs under the log directory (`sparse cluster logs`)"
-            )
-        else:
-            notes.append(
-                "logviewer: not started: storm-webapp is not provisioned (Maven Central does "
-                "not serve it here); read worker logs under the log directory instead"
-            )
+    if spec.logviewer:  # Storm's own off loopback, else stormbridge's (daemon_command)
+        names.append("logviewer")
     return names, notes
 
 

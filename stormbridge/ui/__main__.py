@@ -55,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="a host name browsers may use for this UI besides IP addresses and localhost "
         "(repeatable); requests naming any other host get 403 (DNS rebinding protection)",
     )
+    parser.add_argument(
+        "--logviewer-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="the logviewer's port on every host: the pages link worker and daemon logs to it",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log every request")
     return parser
 
@@ -80,7 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StormBridgeError as exc:
         parser.error(str(exc))
     try:
-        server = make_server(backend, args.host, args.port, allowed_hosts=args.allowed_host)
+        server = make_server(
+            backend,
+            args.host,
+            args.port,
+            allowed_hosts=args.allowed_host,
+            logviewer_port=args.logviewer_port,
+        )
     except OSError as exc:
         print(f"stormbridge.ui: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from ..errors import AuthorizationError, NotAliveError, StormBridgeError
 from . import api
 from .backend import NimbusBackend, NimbusSession
+from .loglinks import add_log_links
 from .visualization import visualization, visualization_table
 
 __all__ = ["UIServer", "make_server"]
@@ -174,9 +175,12 @@ class UIServer(ThreadingHTTPServer):
         backend: NimbusBackend,
         clock: Callable[[], float] = time.time,
         allowed_hosts: Iterable[str] = (),
+        logviewer_port: int | None = None,
     ) -> None:
         self.backend = backend
         self.clock = clock
+        #: Where the logviewer listens on every host (log links), ``None``: no links.
+        self.logviewer_port = logviewer_port
         #: Host names (``name`` or ``name:port``) served besides IP addresses and localhost.
         self.allowed_hosts = frozenset(h.strip().lower().rstrip(".") for h in allowed_hosts)
         if ":" in address[0]:
@@ -192,6 +196,9 @@ class UIServer(ThreadingHTTPServer):
     # The routes ------------------------------------------------------------------
 
     def get_api(self, path: list[str], query: dict[str, list[str]]) -> Any:
+        return add_log_links(self._get_api(path, query), path, self.logviewer_port)
+
+    def _get_api(self, path: list[str], query: dict[str, list[str]]) -> Any:
         if not _is_get_endpoint(path):  # before connecting: 404 even while Nimbus is down
             raise HTTPError(404, f"no such API endpoint: {API}{'/'.join(path)}")
         window = (query.get("window") or [api.ALL_TIME])[-1] or api.ALL_TIME
@@ -413,10 +420,12 @@ def make_server(
     port: int = 8080,
     clock: Callable[[], float] = time.time,
     allowed_hosts: Iterable[str] = (),
+    logviewer_port: int | None = None,
 ) -> UIServer:
     """Bind (port 0 picks a free port) without serving yet; call ``serve_forever()``.
-    ``allowed_hosts``: host names served besides IP addresses and localhost."""
+    ``allowed_hosts``: host names served besides IP addresses and localhost;
+    ``logviewer_port``: the logviewer's port, for the log links."""
     from ..thrift import storm_thrift
 
     storm_thrift()  # parse the IDL once now, not in racing request threads
-    return UIServer((host, port), backend, clock, allowed_hosts)
+    return UIServer((host, port), backend, clock, allowed_hosts, logviewer_port)

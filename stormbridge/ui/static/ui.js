@@ -32,6 +32,11 @@
 
   function link(text, href) { return el("a", { href: href }, text); }
 
+  // A logviewer link from the API (only http(s) URLs become links).
+  function logLink(href) {
+    return typeof href === "string" && /^https?:\/\//.test(href) ? link("worker.log", href) : "";
+  }
+
   function statusSpan(status) { return el("span", { class: "status-" + status }, status); }
 
   // columns: [title, key or function(row), "num"|"err"|undefined]
@@ -295,7 +300,7 @@
       ], t.bolts, "No bolt has reported statistics yet.")),
       ...section("Workers", table("workers", [
         ["Host", "host"], ["Port", "port", "num"], ["Executors", "executorsTotal", "num"],
-        ["Uptime", "uptime"],
+        ["Uptime", "uptime"], ["Log", (w) => logLink(w.workerLogLink)],
       ], t.workers, "No worker yet.")),
     ];
   }
@@ -337,6 +342,7 @@
     ], c.outputStats)));
     parts.push(...section("Executors (" + c.windowHint + ")", table("executor-stats", [
       ["Id", "id"], ["Uptime", "uptime"], ["Host", "host"], ["Port", "port", "num"],
+      ["Log", (e) => logLink(e.workerLogLink)],
       ["Emitted", "emitted", "num"], ["Transferred", "transferred", "num"],
       ...(isSpout ? [["Complete latency (ms)", "completeLatency", "num"]]
         : [["Capacity", "capacity", "num"], ["Executed", "executed", "num"]]),

@@ -102,9 +102,12 @@ def test_ui_is_storms_with_webapp_else_stormbridges(tmp_path: Path) -> None:
     real = daemon_command("java", web, routable, "ui")
     assert real[-1] == "org.apache.storm.daemon.ui.UIServer"
     assert f"{web.lib_webapp}/*" in real[real.index("-cp") + 1].split(":")
-    logviewer = daemon_command("java", web, spec, "logviewer")
+    logviewer = daemon_command("java", web, routable, "logviewer")
     assert logviewer[-1] == "org.apache.storm.daemon.logviewer.LogviewerServer"
     assert "-Xmx128m" in logviewer
+    ours = daemon_command("java", web, spec, "logviewer")  # loopback: stormbridge's
+    assert ours[:3] == [sys.executable, "-m", "stormbridge.ui.logviewer"]
+    assert ours[ours.index("--port") + 1] == str(spec.ports.logviewer)
 
 
 def test_resolve_home_prefers_an_official_storm_home(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 from stormbridge.storm.home import provision
 from stormbridge.storm.maven import StepProgress, maven_downloads
 
-FAKE_MVN = r'''
+FAKE_MVN = r"""
 import re, sys, time, zipfile
 from pathlib import Path
 args = sys.argv[1:]
@@ -37,7 +37,7 @@ for name in names:
         zf.writestr("WEB-INF/index.html" if artifact == "storm-webapp" else "x.txt", "x" * 5000)
     time.sleep(0.3)
 print("[INFO] BUILD SUCCESS", flush=True)
-'''
+"""
 
 
 def test_maven_download_lines() -> None:

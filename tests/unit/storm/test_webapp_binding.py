@@ -29,11 +29,14 @@ def test_a_loopback_cluster_never_starts_storms_jetty_daemons(tmp_path: Path) ->
     spec = ClusterSpec(state_dir=tmp_path / "s")
     web = fake_home(tmp_path / "web", webapp=True)
     names, notes = _daemon_plan(web, spec)
-    assert "ui" in names and "logviewer" not in names
-    assert any("logviewer" in n and "every interface" in n for n in notes), notes
+    assert "ui" in names and "logviewer" in names and not notes
     ui = daemon_command("java", web, spec, "ui")
     assert ui[:3] == [sys.executable, "-m", "stormbridge.ui"]
     assert ui[ui.index("--host") + 1] == "127.0.0.1"
+    logviewer = daemon_command("java", web, spec, "logviewer")  # stormbridge's, on loopback
+    assert logviewer[:3] == [sys.executable, "-m", "stormbridge.ui.logviewer"]
+    assert logviewer[logviewer.index("--host") + 1] == "127.0.0.1"
+    assert logviewer[logviewer.index("--log-dir") + 1] == str(spec.resolved_log_dir)
 
 
 def test_a_cluster_on_a_routable_address_keeps_storms_ui(tmp_path: Path) -> None:
@@ -42,3 +45,5 @@ def test_a_cluster_on_a_routable_address_keeps_storms_ui(tmp_path: Path) -> None
     names, _ = _daemon_plan(web, spec)
     assert "logviewer" in names
     assert daemon_command("java", web, spec, "ui")[-1] == "org.apache.storm.daemon.ui.UIServer"
+    logviewer = daemon_command("java", web, spec, "logviewer")
+    assert logviewer[-1] == "org.apache.storm.daemon.logviewer.LogviewerServer"
