@@ -34,6 +34,7 @@ COMMANDS: tuple[str, ...] = (
     "stats",
     "visualize",
     "cluster",
+    "container",
 )
 
 
