@@ -58,6 +58,8 @@ __all__ = [
     "topology_name_arg",
 ]
 
+#: The largest count or number of seconds Storm takes (a Java int / Thrift i32).
+_MAX_INT = 2**31 - 1
 #: Seconds any single call to Nimbus or the UI may take.
 DEFAULT_TIMEOUT = 10.0
 #: Seconds Storm waits between deactivating and killing/rebalancing a topology.
@@ -72,8 +74,8 @@ def positive_int(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    if not 1 <= value <= _MAX_INT:
+        raise argparse.ArgumentTypeError(f"{text!r} must be from 1 to {_MAX_INT}")
     return value
 
 
@@ -82,8 +84,8 @@ def non_negative_int(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    if not 0 <= value <= _MAX_INT:
+        raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to {_MAX_INT}")
     return value
 
 

@@ -27,6 +27,8 @@ __all__ = [
 
 #: A parallelism hint: an int, or ``{environment name: int}``.
 Par = int | dict[str, int]
+#: The largest parallelism Thrift carries (``parallelism_hint`` is an i32).
+MAX_PAR = 2**31 - 1
 
 
 def check_name(name: object, owner: str) -> str | None:
@@ -51,19 +53,20 @@ def check_par(par: object, owner: str) -> Par:
                     f"parallelism hints (int). Given stage: {env_name!r}; "
                     f"given parallelism hint: {hint!r}"
                 )
-            if hint < 1:
+            if not 1 <= hint <= MAX_PAR:
                 raise TopologyError(
                     f"{owner}: parallelism hint for environment {env_name!r} must be an "
-                    f"integer greater than 0. Given: {hint!r}"
+                    f"integer from 1 to {MAX_PAR} (Thrift i32). Given: {hint!r}"
                 )
         return dict(par)
     if not isinstance(par, int) or isinstance(par, bool):
         raise TopologyTypeError(
             f"{owner}: parallelism hint must be an integer greater than 0. Given: {par!r}"
         )
-    if par < 1:
+    if not 1 <= par <= MAX_PAR:
         raise TopologyError(
-            f"{owner}: parallelism hint must be an integer greater than 0. Given: {par!r}"
+            f"{owner}: parallelism hint must be an integer from 1 to {MAX_PAR} (Thrift i32). "
+            f"Given: {par!r}"
         )
     return par
 

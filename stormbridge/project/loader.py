@@ -217,6 +217,12 @@ def _exec_file(project: Project, path: Path, module_name: str) -> ModuleType:
             raise TopologyError(
                 f"{path.name} raised {type(exc).__name__}: {exc} ({_where(exc, path)})"
             ) from exc
+        except SystemExit as exc:
+            raise TopologyError(
+                f"{path.name} called sys.exit({exc.code!r}) while being loaded "
+                f"({_where(exc, path)}): a topology file must only define its Topology; put "
+                'script code under `if __name__ == "__main__":`'
+            ) from exc
         finally:
             sys.modules.pop(module_name, None)
     return module

@@ -97,4 +97,32 @@ def resolve_options(
     if env.workers:
         conf.setdefault("topology.workers", len(env.workers))
         conf.setdefault("topology.acker.executors", len(env.workers))
+    _check_counts(conf)
     return conf
+
+
+#: Storm reads these as Java ints: key -> smallest value it accepts (``None`` stays allowed).
+_INT_OPTIONS = {
+    "topology.workers": 1,
+    "topology.acker.executors": 0,
+    "topology.max.spout.pending": 1,
+    "topology.message.timeout.secs": 1,
+    "topology.max.task.parallelism": 1,
+}
+_MAX_INT = 2**31 - 1
+
+
+def _check_counts(conf: Mapping[str, Any]) -> None:
+    """Refuse, before anything is built or uploaded, counts Storm cannot read as an int."""
+    for key, low in _INT_OPTIONS.items():
+        value = conf.get(key)
+        if value is None or (
+            isinstance(value, int) and not isinstance(value, bool) and low <= value <= _MAX_INT
+        ):
+            continue
+        if isinstance(value, (int, float, bool)):
+            raise ConfigError(
+                f"option {key} = {value!r} is out of range: Storm needs a whole number from "
+                f"{low} to {_MAX_INT} (a Java int); fix it in config.json, the topology's "
+                "config, -o, -w or -a"
+            )

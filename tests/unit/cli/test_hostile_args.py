@@ -65,3 +65,24 @@ def test_timeouts_that_are_not_positive_finite_numbers_are_usage_errors(
     assert main([*command, "--config", str(config), "--timeout", value]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "--timeout" in err, err
+
+
+@pytest.mark.parametrize("flag", ["-w", "-a"])
+def test_worker_and_acker_flags_beyond_i32_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    config = wordcount(tmp_path / "wc")
+    assert main(["submit", "--config", str(config), flag, str(2**40)]) == 2
+    assert "2147483647" in capsys.readouterr().err
+
+
+def test_a_topology_file_calling_sys_exit_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = wordcount(tmp_path / "wc")
+    topology = tmp_path / "wc" / "topologies" / "wordcount.py"
+    topology.write_text("import sys\nsys.exit(3)\n" + topology.read_text())
+    assert main(["jar", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "wordcount.py called sys.exit(3)" in err and "wordcount.py:2" in err, err
