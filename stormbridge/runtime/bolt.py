@@ -53,9 +53,9 @@ class Bolt(Component):
         cls = type(self)
         own = self.__dict__
         return (
-            cls.send_message is not Component.send_message
-            or cls.read_tuple is not Bolt.read_tuple
-            or cls.read_message is not Component.read_message
+            cls.send_message is not _SEND_MESSAGE
+            or cls.read_tuple is not _READ_TUPLE
+            or cls.read_message is not _READ_MESSAGE
             or "send_message" in own
             or "read_tuple" in own
             or "read_message" in own
@@ -372,3 +372,9 @@ class Bolt(Component):
         else:
             self.raise_exception(exc)
         self._current_tups = []
+
+
+# The hooks as defined here, kept before anyone can patch them (mock.patch.object on Bolt).
+_SEND_MESSAGE = Component.send_message
+_READ_MESSAGE = Component.read_message
+_READ_TUPLE = Bolt.read_tuple

@@ -134,7 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         component = cls(serializer=args.serializer, max_frame_size=args.max_frame_size)
     else:
         component = cls(serializer=args.serializer)
-    code: int = component.run_to_exit_code()
+    # A Component returns its exit code; any other class with run() (pystorm allowed it)
+    # ends the process itself or returns normally (0).
+    run_once = getattr(component, "run_to_exit_code", None) or component.run
+    code: int = run_once() or 0
     _exit_if_stuck(code)
     return code
 
