@@ -10,7 +10,7 @@ component compiles to::
 and the jar builder writes that script into ``resources/``. The script uses the
 standard library only. When the deployment names a virtualenv, ships wheels
 (``"deploy": "ship"``) or carries a compiled fast codec, it first loads
-``_stormbridge/workerenv.py`` (:mod:`stormbridge.runtime.workerenv`, shipped in every jar) by
+``_stormbridge/workerenv.py`` (:mod:`stormbridge.runtime.workerenv`, carried when needed) by
 path: that builds or finds the virtualenv and re-executes the script there (same pid, same
 pipes), fails with an error the UI shows when a configured virtualenv is missing, and adds the
 carried ``orjson`` when this interpreter can load it. Otherwise the script carries on with
