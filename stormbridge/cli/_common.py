@@ -230,8 +230,8 @@ def timeout_value(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a duration: write seconds (10, 10s) or milliseconds (7000ms)"
         ) from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number more than 0")
     if number == stripped and value > MAX_BARE_TIMEOUT:
         raise argparse.ArgumentTypeError(
             f"{text} would be {value:g} seconds: stormbridge's --timeout is in seconds, "

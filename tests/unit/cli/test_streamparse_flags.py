@@ -80,3 +80,8 @@ def test_jar_simple_leaves_out_project_clj_dependencies(tmp_path: Path) -> None:
         names = jar.namelist()
     assert "resources/bolts/wordcount.py" in names
     assert not any("nowhere" in n for n in names)
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "nan", "inf", "infms", "1e400ms", "abc", "5m"])
+def test_bad_timeouts_are_usage_errors(text: str) -> None:
+    assert main(["list", "--timeout", text]) == 2
