@@ -149,7 +149,9 @@ def _zip_info(name: str, *, directory: bool = False) -> zipfile.ZipInfo:
         info.compress_type = zipfile.ZIP_STORED
     else:
         info.external_attr = _FILE_ATTR
-        info.compress_type = zipfile.ZIP_DEFLATED
+        # Wheels are zips already: deflating them again costs time and saves ~1%.
+        stored = name.endswith(".whl")
+        info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     return info
 
 
