@@ -169,7 +169,14 @@ def ensure_shipped_venv(resources: str, ship: dict[str, Any]) -> str:
             _BUILD_TIMEOUT,
         )
         pip_argv = [python, os.path.join(pip_wheel, "pip"), "install", "--no-index"]
-        pip_argv += ["--no-cache-dir", "--find-links", wheels_dir, "--quiet", *wheels]
+        pip_argv += [
+            "--no-cache-dir",
+            "--no-compile",
+            "--find-links",
+            wheels_dir,
+            "--quiet",
+            *wheels,
+        ]
         _run(
             pip_argv, f"installing the shipped wheels into {venv} (pip --no-index)", _BUILD_TIMEOUT
         )
