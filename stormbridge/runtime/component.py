@@ -24,7 +24,13 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, BinaryIO, ClassVar, NoReturn
 
-from ..errors import ProtocolError, SerializationError, StormBridgeError, StormWentAwayError
+from ..errors import (
+    ConfigError,
+    ProtocolError,
+    SerializationError,
+    StormBridgeError,
+    StormWentAwayError,
+)
 from .log import LOG_LEVELS, configure_logging, stdout_to_log
 from .protocol import Codec, check_handshake, check_task_ids, describe, make_codec, scan_values
 from .protocol.values import INT64_MAX, INT64_MIN
@@ -300,17 +306,22 @@ class Component:
                 self._pending_commands.append(message)
 
     def read_handshake(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Read Storm's handshake, write the pid file, reply ``{"pid": N}``; (conf, context)."""
-        message = self._read()
+        """Read Storm's handshake, write the pid file, reply ``{"pid": N}``; (conf, context).
+
+        Whatever is wrong with the handshake (not JSON, wrong shape, a pidDir that cannot be a
+        path), the pid reply is sent first, so that Storm's handshake completes and the
+        ``error`` that follows reaches its log."""
         try:
-            pid_dir, conf, context = check_handshake(message)
+            pid_dir, conf, context = check_handshake(self._read())
+        except StormWentAwayError:
+            raise
         except ProtocolError:
             self._reply_pid()
             raise
         try:
             with open(os.path.join(pid_dir, str(self.pid)), "w"):
                 pass
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: NUL bytes, lone surrogates
             self._reply_pid()
             raise ProtocolError(
                 f"cannot write the pid file into Storm's pidDir {pid_dir!r} ({exc}); without "
@@ -460,7 +471,13 @@ class Component:
         self.task_id = context.get("taskid", "")
         name = context.get("componentid")
         if name is None:
-            name = (context.get("task->component") or {}).get(str(self.task_id), "")
+            mapping = context.get("task->component") or {}
+            if not isinstance(mapping, dict):
+                raise ProtocolError(
+                    "the handshake context's task->component must be an object mapping task "
+                    f"ids to component ids, got {describe(mapping)}"
+                )
+            name = mapping.get(str(self.task_id), "")
         self.component_name = str(name)
         self.debug = bool(storm_conf.get("topology.debug", False))
         self.storm_conf = storm_conf
@@ -470,6 +487,17 @@ class Component:
         self._declared_metrics = frozenset(declared) if isinstance(declared, dict) else frozenset()
         self.logger = logging.getLogger(f"pystorm.component.{self.component_name}")
         self._log_handler = configure_logging(self)
+        self._note_slow_codec()
+
+    def _note_slow_codec(self) -> None:
+        """Say once, in Storm's log, that JSON goes through the slower standard library."""
+        if self.serializer_name == "json" and getattr(self.serializer, "engine", "") == "stdlib":
+            self.logger.warning(
+                "encoding JSON with the standard library: orjson is not importable by %s, and "
+                "each tuple costs about 2-3x the CPU; install orjson into the workers' "
+                'interpreter or virtualenv (or submit with "deploy": "ship")',
+                sys.executable,
+            )
 
     def _run(self) -> None:
         """Handle one message from Storm. Subclasses implement it."""
@@ -553,7 +581,7 @@ class Component:
             except StormWentAwayError as exc:
                 sys.stderr.write(f"stormbridge: {exc}\n")
                 return EXIT_STORM_WENT_AWAY
-            except (ProtocolError, OSError) as exc:
+            except (ProtocolError, ConfigError, OSError) as exc:
                 self._report_fatal(exc)
                 return EXIT_EXCEPTION
             try:

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from typing import Any, Protocol
 
+from ..errors import ConfigError
+
 __all__ = [
     "LOG_LEVELS",
     "PYTHON_LOG_LEVELS",
@@ -136,6 +138,59 @@ def stdout_to_log() -> Callable[[], None]:
     return restore
 
 
+_DEFAULT_FILE = "pystorm_{topology_name}_{component_name}_{task_id}_{pid}.log"
+_FILE_FIELDS = "{topology_name}, {component_name}, {task_id}, {pid}"
+
+
+def _count(conf: dict[str, Any], key: str, default: int) -> int:
+    value = conf.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        value = repr(value)
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ConfigError(
+            f"{key} is {conf.get(key)!r}, not a whole number >= 0: fix it in the topology conf "
+            f"(config.json options, -o {key}=...; default {default})"
+        )
+    return number
+
+
+def _safe(value: object) -> str:
+    """A value substituted into the log file name: no path separators, no NUL."""
+    text = str(value)
+    for bad in {os.sep, os.altsep or os.sep, "\0"}:
+        text = text.replace(bad, "_")
+    return text
+
+
+def _log_file_name(component: LoggingTarget) -> str:
+    """``pystorm.log.file`` filled in: a plain file name, so the log stays in the log path."""
+    pattern = str(component.storm_conf.get("pystorm.log.file") or _DEFAULT_FILE)
+    try:
+        name = pattern.format(
+            topology_name=_safe(component.topology_name),
+            component_name=_safe(component.component_name),
+            task_id=_safe(component.task_id),
+            pid=component.pid,
+        )
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        raise ConfigError(
+            f"pystorm.log.file {pattern!r} is not a file name pattern ({type(exc).__name__}: "
+            f"{exc}); it may use {_FILE_FIELDS}, and {{{{ }}}} for braces"
+        ) from None
+    if not name or name in (".", "..") or os.sep in name or (os.altsep and os.altsep in name):
+        raise ConfigError(
+            f"pystorm.log.file {pattern!r} gives {name!r}, which is not a plain file name: the "
+            "log must stay in pystorm.log.path (set the directory there, the name here)"
+        )
+    if "\0" in name:
+        raise ConfigError(f"pystorm.log.file {pattern!r} holds a NUL character")
+    return name
+
+
 def configure_logging(component: LoggingTarget) -> logging.Handler:
     """Add the handler chosen by ``pystorm.log.*`` to the root logger; returns it.
 
@@ -143,7 +198,9 @@ def configure_logging(component: LoggingTarget) -> logging.Handler:
     Storm), ``pystorm.log.file`` (file name pattern with ``{topology_name}``,
     ``{component_name}``, ``{task_id}``, ``{pid}``), ``pystorm.log.max_bytes``
     (1,000,000), ``pystorm.log.backup_count`` (10), ``pystorm.log.format``,
-    ``pystorm.log.level`` (info; ``topology.debug`` forces debug).
+    ``pystorm.log.level`` (info; ``topology.debug`` forces debug). A value that cannot work
+    (a count that is no number, a file pattern with unknown fields or a path in it) raises
+    :class:`~stormbridge.errors.ConfigError` naming the key.
     """
     conf = component.storm_conf
     level_name = str(conf.get("pystorm.log.level", "info")).lower()
@@ -153,20 +210,10 @@ def configure_logging(component: LoggingTarget) -> logging.Handler:
     handler: logging.Handler
     log_path = conf.get("pystorm.log.path")
     if log_path:
-        pattern = (
-            conf.get("pystorm.log.file")
-            or "pystorm_{topology_name}_{component_name}_{task_id}_{pid}.log"
-        )
-        file_name = str(pattern).format(
-            topology_name=component.topology_name,
-            component_name=component.component_name,
-            task_id=component.task_id,
-            pid=component.pid,
-        )
         handler = RotatingFileHandler(
-            os.path.join(str(log_path), file_name),
-            maxBytes=int(conf.get("pystorm.log.max_bytes", 1_000_000)),
-            backupCount=int(conf.get("pystorm.log.backup_count", 10)),
+            os.path.join(str(log_path), _log_file_name(component)),
+            maxBytes=_count(conf, "pystorm.log.max_bytes", 1_000_000),
+            backupCount=_count(conf, "pystorm.log.backup_count", 10),
         )
         handler.setFormatter(logging.Formatter(str(conf.get("pystorm.log.format") or _FILE_FORMAT)))
     else:

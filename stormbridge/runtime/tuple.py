@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
@@ -22,18 +23,26 @@ HEARTBEAT_STREAM = "__heartbeat"
 _IDENTIFIER_RE = re.compile(r"\W|^(?=\d)")
 
 
+def _identifier_part(text: str) -> str:
+    # \w also matches characters no identifier may hold (``²``): those become ``_`` too
+    part = _IDENTIFIER_RE.sub("_", text.title())
+    return "".join(c if ("_" + c).isidentifier() else "_" for c in part)
+
+
 def values_type_name(source: str, stream: str) -> str:
-    """``Example_SpoutDefaultTuple`` for source ``example-spout``, stream ``default``."""
-    return (
-        _IDENTIFIER_RE.sub("_", source.title()) + _IDENTIFIER_RE.sub("_", stream.title()) + "Tuple"
-    )
+    """``Example_SpoutDefaultTuple`` for source ``example-spout``, stream ``default``; always
+    a valid class name (characters that cannot be in one become ``_``)."""
+    name = _identifier_part(source) + _identifier_part(stream) + "Tuple"
+    return name if name.isidentifier() and not keyword.iskeyword(name) else "ValuesTuple"
 
 
 def values_types(context: Mapping[str, Any]) -> dict[tuple[str, str], tuple[type, int]]:
     """``{(source, stream): (namedtuple type, field count)}`` from ``source->stream->fields``.
 
     Streams whose field names are not valid Python identifiers get ``rename=True``
-    (``_0``, ``_1``, …) rather than failing the whole component.
+    (``_0``, ``_1``, …), and source or stream ids that cannot be part of a class name are
+    sanitised, rather than failing the whole component; a stream no namedtuple can be made for
+    keeps plain tuples as values.
     """
     result: dict[tuple[str, str], tuple[type, int]] = {}
     sources = context.get("source->stream->fields") or {}
@@ -46,6 +55,9 @@ def values_types(context: Mapping[str, Any]) -> dict[tuple[str, str], tuple[type
             if not isinstance(fields, Sequence) or isinstance(fields, str):
                 continue
             names = [str(field) for field in fields]
-            kind = namedtuple(values_type_name(str(source), str(stream)), names, rename=True)  # type: ignore[misc]
+            try:
+                kind = namedtuple(values_type_name(str(source), str(stream)), names, rename=True)  # type: ignore[misc]
+            except (ValueError, TypeError):  # no namedtuple: the values stay a plain tuple
+                continue
             result[(str(source), str(stream))] = (kind, len(names))
     return result
