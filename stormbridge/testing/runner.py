@@ -24,14 +24,15 @@ import itertools
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
 from ..runtime.tuple import TICK_COMPONENT, TICK_STREAM, Tuple
+from .acker import Acker, Tree
 from .memory_task import MemoryTask
 from .plan import ComponentPlan, Router, TopologyRunError, plan_topology, task_context
+from .result import Emit, TopologyResult
 
 __all__ = [
     "ComponentError",
@@ -53,53 +54,6 @@ class ComponentError(TopologyRunError):
         super().__init__(message)
         self.component = component
         self.task_id = task_id
-
-
-@dataclass(frozen=True)
-class Emit:
-    """One tuple a supplied spout (or a stub) emits: values, stream and message id.
-
-    A plain list or tuple of values means ``Emit(values)``: default stream, no id (untracked).
-    """
-
-    values: Sequence[Any]
-    stream: str = "default"
-    id: Any = None
-
-
-@dataclass
-class TopologyResult:
-    """What happened in a run. Values are lists, as Storm decodes them from the wire."""
-
-    #: ``{component: {stream: [values, ...]}}`` in emit order.
-    emits: dict[str, dict[str, list[list[Any]]]] = field(default_factory=dict)
-    #: ``{bolt: {task id: [values, ...]}}``: what each bolt task received (ticks excluded).
-    received: dict[str, dict[int, list[list[Any]]]] = field(default_factory=dict)
-    #: ``{spout: [message id, ...]}`` whose tuple tree completed (the spout's ``ack`` ran).
-    acked: dict[str, list[Any]] = field(default_factory=dict)
-    #: ``{spout: [message id, ...]}`` whose tree failed, once per failure (replays fail again).
-    failed: dict[str, list[Any]] = field(default_factory=dict)
-    #: ``{component: [log message, ...]}`` sent with ``log`` (``self.logger``, ``self.log``).
-    logs: dict[str, list[str]] = field(default_factory=dict)
-    #: ``{component: [error text, ...]}`` sent with ``error`` (``raise_exception``).
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    #: ``{spout: {message id, ...}}`` emitted with an id and neither acked nor failed yet.
-    pending: dict[str, list[Any]] = field(default_factory=dict)
-
-    def emitted(self, component: str, stream: str = "default") -> list[list[Any]]:
-        """The values ``component`` emitted on ``stream``, in order."""
-        return list(self.emits.get(component, {}).get(stream, []))
-
-
-class _Tree:
-    """One spout tuple's tree, as Storm's acker tracks it."""
-
-    __slots__ = ("msg_id", "open", "spout_task")
-
-    def __init__(self, spout_task: int, msg_id: Any) -> None:
-        self.spout_task = spout_task
-        self.msg_id = msg_id
-        self.open: set[str] = set()
 
 
 class TopologyRunner:
@@ -144,8 +98,7 @@ class TopologyRunner:
         self._router = Router(self.plans)
         self._work: deque[Callable[[], None]] = deque()
         self._ids = itertools.count(1)
-        self._trees: dict[int, _Tree] = {}
-        self._tuple_trees: dict[str, list[_Tree]] = {}
+        self._acker = Acker(self._tree_closed)
         self._task_of: dict[int, ComponentPlan] = {
             t: p for p in self.plans.values() for t in p.tasks
         }
@@ -259,8 +212,8 @@ class TopologyRunner:
 
     def timeout_pending(self) -> TopologyResult:
         """Fail every tree still open, as Storm does after ``topology.message.timeout.secs``."""
-        for tree in list(self._trees.values()):
-            self._close_tree(tree, failed=True)
+        for tree in self._acker.open_trees():
+            self._acker.close(tree, failed=True)
         self.drain()
         return self.result
 
@@ -284,7 +237,7 @@ class TopologyRunner:
         while work:
             work.popleft()()
         self.result.pending = {}
-        for tree in self._trees.values():
+        for tree in self._acker.open_trees():
             spout = self._task_of[tree.spout_task].name
             self.result.pending.setdefault(spout, []).append(tree.msg_id)
 
@@ -361,14 +314,11 @@ class TopologyRunner:
         source_task: int,
         stream: str,
         values: list[Any],
-        trees: list[_Tree],
+        trees: list[Tree],
     ) -> None:
         """Create one tuple for ``task_id`` (joining ``trees``) and queue its processing."""
         tup_id = str(next(self._ids))
-        if trees:
-            self._tuple_trees[tup_id] = trees
-            for tree in trees:
-                tree.open.add(tup_id)
+        self._acker.add(tup_id, trees)
         message = {
             "id": tup_id,
             "comp": source,
@@ -397,7 +347,7 @@ class TopologyRunner:
         self, plan: ComponentPlan, task_id: int, message: dict[str, Any], stub: Stub
     ) -> None:
         if message["stream"] == TICK_STREAM and message["comp"] == TICK_COMPONENT:
-            self._bolt_done(message["id"], failed=False)
+            self._acker.done(message["id"], failed=False)
             return
         tup = Tuple(
             message["id"],
@@ -409,7 +359,7 @@ class TopologyRunner:
         try:
             outputs = list(stub(tup))
         except Exception as exc:
-            self._bolt_done(message["id"], failed=True)
+            self._acker.done(message["id"], failed=True)
             if self.raise_errors:
                 raise ComponentError(
                     f"the stub of {plan.name} raised {type(exc).__name__}: {exc}",
@@ -423,7 +373,7 @@ class TopologyRunner:
             self._route_bolt_emit(
                 plan, task_id, list(item.values), item.stream, [message["id"]], None
             )
-        self._bolt_done(message["id"], failed=False)
+        self._acker.done(message["id"], failed=False)
 
     # -- messages from components --------------------------------------------------
     def _on_message(self, host: MemoryTask, message: Any) -> None:
@@ -461,7 +411,7 @@ class TopologyRunner:
                     "for that"
                 )
             host.open_tuples.discard(tup_id)
-            self._bolt_done(tup_id, failed=command == "fail")
+            self._acker.done(tup_id, failed=command == "fail")
         elif command == "log":
             self.result.logs.setdefault(host.name, []).append(str(message.get("msg")))
         elif command == "error":
@@ -480,18 +430,14 @@ class TopologyRunner:
         values = list(values)
         targets = self._router.targets(plan, task_id, stream, values, direct)
         self.result.emits.setdefault(plan.name, {}).setdefault(stream, []).append(values)
-        trees: list[_Tree] = []
-        tree = None
-        if msg_id is not None:
-            tree = _Tree(task_id, msg_id)
-            self._trees[id(tree)] = tree
-            trees.append(tree)
+        tree = None if msg_id is None else self._acker.start(task_id, msg_id)
+        trees = [] if tree is None else [tree]
         for target, target_task in targets:
             self._deliver(
                 self.plans[target], target_task, plan.name, task_id, stream, values, trees
             )
         if tree is not None and (not targets or self.conf.get("topology.acker.executors") == 0):
-            self._close_tree(tree, failed=False)  # Storm acks a tuple that went nowhere at once
+            self._acker.close(tree, failed=False)  # Storm acks a tuple that went nowhere at once
         return [t for _, t in targets]
 
     def _route_bolt_emit(
@@ -504,7 +450,6 @@ class TopologyRunner:
         direct: Any,
         host: MemoryTask | None = None,
     ) -> list[int]:
-        trees: list[_Tree] = []
         for anchor in anchors:
             if host is not None and anchor not in host.open_tuples:
                 raise TopologyRunError(
@@ -512,9 +457,7 @@ class TopologyRunner:
                     "it did not receive or already acked/failed: Storm's ShellBolt kills the "
                     "worker ('Anchored onto ... after ack/fail')"
                 )
-            for tree in self._tuple_trees.get(anchor, []):
-                if id(tree) in self._trees and tree not in trees:
-                    trees.append(tree)
+        trees = self._acker.trees_of(anchors)
         values = list(values)
         targets = self._router.targets(plan, task_id, stream, values, direct)
         self.result.emits.setdefault(plan.name, {}).setdefault(stream, []).append(values)
@@ -524,23 +467,15 @@ class TopologyRunner:
             )
         return [t for _, t in targets]
 
-    def _bolt_done(self, tup_id: str, *, failed: bool) -> None:
-        for tree in self._tuple_trees.pop(tup_id, []):
-            if id(tree) not in self._trees:
-                continue  # the tree already failed
-            tree.open.discard(tup_id)
-            if failed or not tree.open:
-                self._close_tree(tree, failed=failed)
-
-    def _close_tree(self, tree: _Tree, *, failed: bool) -> None:
-        del self._trees[id(tree)]
-        spout = self._task_of[tree.spout_task]
+    def _tree_closed(self, spout_task: int, msg_id: Any, failed: bool) -> None:
+        """A tree completed or failed: record it, and queue ack/fail for a running spout."""
+        spout = self._task_of[spout_task]
         (self.result.failed if failed else self.result.acked).setdefault(spout.name, []).append(
-            tree.msg_id
+            msg_id
         )
-        host = self._hosts.get(tree.spout_task)
+        host = self._hosts.get(spout_task)
         if host is not None:
-            command = {"command": "fail" if failed else "ack", "id": tree.msg_id}
+            command = {"command": "fail" if failed else "ack", "id": msg_id}
             self._work.append(lambda: self._spout_command(host, command))
 
 
