@@ -125,3 +125,11 @@ def test_streamparse_cli_is_not_shipped_to_workers() -> None:
     assert not is_runtime_file("streamparse", "cli/common.py")
     assert not is_runtime_file("streamparse", "cli/__init__.py")
     assert is_runtime_file("streamparse", "bolt.py")
+
+
+def test_streamparse_console_script_is_sparse() -> None:
+    import tomllib
+
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["streamparse"] == scripts["sparse"] == "stormbridge.cli.main:main"
+    assert scripts["streamparse_run"] == "stormbridge.runtime.run:main"
