@@ -20,7 +20,6 @@ from ..errors import AlreadyAliveError, JarError, NotAliveError
 from ..storm.multilang import default_serializer_conf, jar_has_serializer
 from . import _common
 from ._build import build_topology_jar, check_serializer, compile_for_env
-from ._progress import ProgressView
 
 __all__ = ["SubmitResult", "add_parser", "run"]
 
@@ -123,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
                     pass  # it went away by itself meanwhile
             nimbus.wait_until_gone(name, deadline=args.wait + 90)
         print(f"Uploading {jar.name} to Nimbus {nimbus.address}...", flush=True)
+        from ._progress import ProgressView  # rich: loaded only when uploading
+
         with ProgressView() as view:  # bytes sent, on stderr
             upload = view.transfer(f"upload {jar.name}", jar.stat().st_size)
             location = nimbus.upload_jar(jar, progress=upload)
