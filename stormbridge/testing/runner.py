@@ -187,6 +187,11 @@ class TopologyRunner:
                     f"use emit({name!r}, values) or spouts={{{name!r}: [...]}} for its tuples"
                 )
             hosts.extend(running)
+        if not hosts and times:
+            raise TopologyRunError(
+                f"no spout of {self.name} runs here (their tuples are supplied, or they are JVM "
+                "code), so next_tuple has nothing to call: supply tuples with spouts= or emit()"
+            )
         for _ in range(times):
             for host in hosts:
                 self._spout_command(host, {"command": "next"})

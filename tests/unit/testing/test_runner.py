@@ -406,6 +406,8 @@ def test_unknown_names_are_refused() -> None:
             runner.emit("sink", ["x"])
         with pytest.raises(TopologyRunError, match="use emit"):
             runner.next_tuple("src")
+        with pytest.raises(TopologyRunError, match="no spout of T runs here"):
+            runner.run(next_tuple_calls=1)
 
 
 def test_msgpack_components() -> None:
