@@ -126,6 +126,8 @@ class MemoryTask:
         )
         #: Tuple ids Storm's ShellBolt would still accept an ack, fail or anchor for.
         self.open_tuples: set[str] = set()
+        #: ``sync`` messages the component has sent (one per spout command and heartbeat).
+        self.syncs = 0
 
     def send(self, message: Any) -> None:
         """Queue one frame for the component (it reads it on its next ``_run``)."""

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
-from ..runtime.tuple import TICK_COMPONENT, TICK_STREAM, Tuple
+from ..runtime.tuple import HEARTBEAT_STREAM, TICK_COMPONENT, TICK_STREAM, Tuple
 from .acker import Acker, Tree
 from .memory_task import MemoryTask
 from .plan import ComponentPlan, Router, TopologyRunError, plan_topology, task_context
@@ -213,6 +213,53 @@ class TopologyRunner:
             for task_id in plan.tasks:
                 self._deliver(plan, task_id, TICK_COMPONENT, -1, TICK_STREAM, [freq], [])
         self.drain()
+        return self.result
+
+    def heartbeat(self, bolt: str | None = None) -> TopologyResult:
+        """Send ShellBolt's heartbeat tuple to every running task of ``bolt`` (every bolt) and
+        check that each answers ``sync``, as Storm does (a silent one gets its worker killed)."""
+        names = (
+            [bolt] if bolt is not None else [p.name for p in self.plans.values() if not p.is_spout]
+        )
+        for name in names:
+            plan = self._plan(name, spout=False)
+            for task_id in plan.tasks:
+                host = self._hosts.get(task_id)
+                if host is None:
+                    continue  # a stub
+                before = host.syncs
+                host.send(
+                    {"id": str(next(self._ids)), "comp": None, "stream": HEARTBEAT_STREAM,
+                     "task": -1, "tuple": []}
+                )  # fmt: skip
+                self._call(host, host.step, "heartbeat")
+                if host.syncs != before + 1:
+                    raise TopologyRunError(
+                        f"{name} (task {task_id}) answered a heartbeat with {host.syncs - before} "
+                        "sync messages instead of one: Storm kills a bolt whose heartbeats go "
+                        "unanswered"
+                    )
+        self.drain()
+        return self.result
+
+    def activate(self, spout: str | None = None) -> TopologyResult:
+        """Send ``activate`` to every running task of ``spout`` (every spout)."""
+        return self._spout_broadcast("activate", spout)
+
+    def deactivate(self, spout: str | None = None) -> TopologyResult:
+        """Send ``deactivate`` to every running task of ``spout`` (every spout)."""
+        return self._spout_broadcast("deactivate", spout)
+
+    def _spout_broadcast(self, command: str, spout: str | None) -> TopologyResult:
+        names = (
+            [spout] if spout is not None else [p.name for p in self.plans.values() if p.is_spout]
+        )
+        for name in names:
+            for task_id in self._plan(name, spout=True).tasks:
+                host = self._hosts.get(task_id)
+                if host is not None:
+                    self._spout_command(host, {"command": command})
+                    self.drain()
         return self.result
 
     def timeout_pending(self) -> TopologyResult:
@@ -421,7 +468,9 @@ class TopologyRunner:
             self.result.logs.setdefault(host.name, []).append(str(message.get("msg")))
         elif command == "error":
             self.result.errors.setdefault(host.name, []).append(str(message.get("msg")))
-        elif command in ("sync", None):  # None: the handshake's {"pid": N}
+        elif command == "sync":
+            host.syncs += 1
+        elif command is None:  # the handshake's {"pid": N}
             return
         else:
             raise TopologyRunError(

@@ -431,3 +431,52 @@ def test_endless_replays_are_cut_off() -> None:
         pytest.raises(TopologyRunError, match="more than 50 deliveries"),
     ):
         runner.next_tuple()
+
+
+class Switch(Spout):
+    outputs = ["state"]
+
+    def initialize(self, conf: dict[str, Any], context: dict[str, Any]) -> None:
+        self.state = "new"
+
+    def activate(self) -> None:
+        self.state = "active"
+
+    def deactivate(self) -> None:
+        self.state = "inactive"
+
+    def next_tuple(self) -> None:
+        self.emit([self.state])
+
+
+class Mute(Bolt):
+    """Forgets to answer heartbeats (overrides the loop step wrongly)."""
+
+    outputs: list[str] = []
+
+    def _run(self) -> None:
+        self.read_tuple()
+
+
+def test_activate_deactivate_and_heartbeats() -> None:
+    class T(Topology):
+        switch = Switch.spec()
+        echo = Sink.spec(inputs=[switch])
+
+    with TopologyRunner(T) as runner:
+        runner.activate()
+        runner.next_tuple()
+        runner.deactivate("switch")
+        result = runner.next_tuple()
+        runner.heartbeat()  # Sink answers with sync
+    assert result.emitted("switch") == [["active"], ["inactive"]]
+
+    class Silent(Topology):
+        src = JavaSpoutStub.spec()
+        mute = Mute.spec(inputs=[src])
+
+    with (
+        TopologyRunner(Silent, spouts={"src": []}) as runner,
+        pytest.raises(TopologyRunError, match=r"mute \(task 1\) answered a heartbeat with 0 sync"),
+    ):
+        runner.heartbeat("mute")
