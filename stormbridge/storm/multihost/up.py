@@ -1,20 +1,14 @@
-"""Start, stop and inspect a multi-host Storm cluster made of namespaces on this machine.
+"""`sparse cluster up --hosts N`: build the hosts and start Storm on them.
 
-`up` checks the machine (Linux, root, tools, the subnet and names unused), writes every
-host's files (storm.yaml, zoo.cfg, /etc/hosts, sshd_config, keys), records the whole plan in
-``hosts.json`` *before* creating anything, then creates the bridge, one network namespace
-per host with its veth, one holder process per host (mount + UTS namespaces: hostname and
-private /data) and starts the daemons inside the hosts with ``nsenter``: ZooKeeper, Nimbus
-and the UI on h0, an sshd and a supervisor on every other host. Daemons go to ``state.json``
-as they start (the single-host record: `sparse cluster logs` and a second `up` work as
-usual). Readiness: ZooKeeper answers, Nimbus is leader, every supervisor registered, the UI
-answers, every sshd accepts connections.
-
-`down` (and a failed `up`) stop the daemons by tiers (SIGTERM, then SIGKILL after a grace
-period), kill every process left in the hosts' network namespaces (workers, Python
-components, SSH sessions, holders), delete the veths, namespaces and bridge and the /data
-mount point if `up` made it; everything is looked up by name, so it works after any partial
-`up` and twice in a row.
+Checks the machine (Linux, root, tools, the subnet and names unused), writes every host's
+files (storm.yaml, zoo.cfg, /etc/hosts, sshd_config, keys), records the whole plan in
+``hosts.json`` *before* creating anything, then creates the bridge, one network namespace per
+host with its veth, one holder process per host (mount + UTS namespaces: hostname and private
+/data) and starts the daemons inside the hosts with ``nsenter``: ZooKeeper, Nimbus and the UI
+on h0, an sshd and a supervisor on every other host. Daemons go to ``state.json`` as they
+start (the single-host record: `sparse cluster logs` and a second `up` work as usual).
+Readiness: ZooKeeper answers, Nimbus is leader, every supervisor registered, every sshd
+accepts connections, the UI answers. On any failure, :mod:`.down` removes what was made.
 """
 
 from __future__ import annotations
@@ -23,11 +17,9 @@ import contextlib
 import dataclasses
 import os
 import shutil
-import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import ClusterError, NimbusUnreachableError, UIError
@@ -35,7 +27,6 @@ from ...ui.client import UIClient
 from .. import health
 from ..config import render_storm_yaml, render_zoo_cfg
 from ..daemons import (
-    DaemonHealth,
     _daemon_env,
     _ports_of,
     _spawn,
@@ -49,41 +40,34 @@ from ..hosts import (
     SSHAccess,
     find_hosts,
     host_command,
-    remove_hosts,
     save_hosts,
 )
 from ..state import (
     ClusterRecord,
     DaemonRecord,
     default_state_dir,
-    group_members,
     load_record,
     locked,
     pid_alive,
     remove_record,
     save_record,
 )
+from .down import teardown
 from .netns import (
     create_bridge,
     create_host_network,
     create_netns,
-    delete_link,
-    delete_netns,
     existing_links,
     existing_netns,
     holder_command,
-    kill_pids,
     machine_networks,
-    mount_in_use,
-    netns_inode,
-    pids_in_netns,
     require_tools,
     wait_file,
 )
 from .plan import DATA_MOUNT, SSH_PORT, HostPlan, MultiHostSpec, NetworkPlan, conflicts, etc_hosts
 from .sshd import PRIVSEP_DIR, generate_key, known_hosts_line, render_sshd_config, sshd_command
 
-__all__ = ["HostHealth", "multihost_status", "start_multihost", "stop_multihost"]
+__all__ = ["start_multihost"]
 
 Progress = Callable[[str], None]
 USER = "root"
@@ -258,7 +242,7 @@ def start_multihost(
         except BaseException:
             say("start-up failed: removing what was created")
             with contextlib.suppress(ClusterError):
-                _teardown(spec.state_dir, say, grace=10.0)
+                teardown(spec.state_dir, say, grace=10.0)
             raise
         return hosts, record
 
@@ -401,205 +385,3 @@ def _start_daemons(
 
         _wait("the UI REST API to answer", ui_ready, record, deadline, 1.0)
         say(f"  UI answers at http://{nimbus_host}:{ports.ui} ({since()})")
-
-
-# --- down ---------------------------------------------------------------------------------------
-
-#: Stop order: front ends, sshd and supervisors (with their workers), Nimbus, ZooKeeper.
-_TIERS = (("ui", "sshd", "supervisor-"), ("nimbus",), ("zookeeper",))
-
-
-def _tier(name: str) -> int:
-    daemon = name.rpartition("/")[2]
-    for i, tier in enumerate(_TIERS):
-        if any(daemon == t or (t.endswith("-") and daemon.startswith(t)) for t in tier):
-            return i
-    return 0
-
-
-def _group_alive(d: DaemonRecord) -> bool:
-    return pid_alive(d.pid) or bool(group_members(d.pgid))
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
-
-
-def _in_namespaces(pid: int, inodes: set[int]) -> bool:
-    try:
-        return os.stat(f"/proc/{pid}/ns/net").st_ino in inodes
-    except OSError:
-        return False
-
-
-def _stop_daemons(record: ClusterRecord, inodes: set[int], say: Progress, grace: float) -> None:
-    """SIGTERM the recorded daemons' process groups by tiers, SIGKILL after ``grace``. Only
-    daemons that run in one of the hosts' network namespaces (``inodes``) are signalled: a
-    recorded pid that now belongs to something else is left alone."""
-    tiers: dict[int, list[DaemonRecord]] = {}
-    for d in record.daemons:
-        if _in_namespaces(d.pid, inodes):
-            tiers.setdefault(_tier(d.name), []).append(d)
-    for tier in sorted(tiers):
-        group = [d for d in tiers[tier] if _group_alive(d)]
-        if not group:
-            continue
-        say(f"stopping {', '.join(d.name for d in group)}")
-        for d in group:
-            _signal_group(d.pgid, signal.SIGTERM)
-        end = time.monotonic() + grace
-        while time.monotonic() < end and any(_group_alive(d) for d in group):
-            time.sleep(0.2)
-        for d in group:
-            if _group_alive(d):
-                say(f"  {d.name} did not stop within {grace:.0f} s: SIGKILL")
-                _signal_group(d.pgid, signal.SIGKILL)
-
-
-def _leftovers(hosts: ClusterHosts | None) -> list[int]:
-    """Every process of the hosts: all of them live in the hosts' network namespaces (the
-    holders, daemons, workers, Python components, SSH sessions and anything run by
-    ``nsenter``)."""
-    pids: set[int] = set()
-    for h in hosts.hosts if hosts else ():
-        inode = netns_inode(h.netns)
-        if inode is not None:
-            pids.update(pids_in_netns(inode))
-    pids.discard(os.getpid())
-    return sorted(pids)
-
-
-def _teardown(state_dir: Path, say: Progress, grace: float) -> ClusterRecord | None:
-    """Stop and remove everything recorded in ``state_dir`` (the lock must be held)."""
-    hosts = find_hosts(state_dir)
-    record = load_record(state_dir)
-    if hosts is None and record is None:
-        return None
-    if record is not None and hosts is not None:
-        inodes = {netns_inode(h.netns) for h in hosts.hosts}
-        _stop_daemons(record, {i for i in inodes if i is not None}, say, grace)
-    pids = _leftovers(hosts)
-    if pids:
-        say(f"killing {len(pids)} process(es) left in the hosts (holders, workers, sessions)")
-    end = time.monotonic() + 15.0
-    while pids and time.monotonic() < end:
-        kill_pids(pids)
-        time.sleep(0.2)
-        pids = _leftovers(hosts)
-    if pids:
-        raise ClusterError(
-            f"processes {pids} of the cluster in {state_dir} survived SIGKILL; check them "
-            "with `ps -fp PID`, then run `sparse cluster down` again"
-        )
-    if hosts is not None:
-        removed: list[str] = []
-        for h in hosts.hosts:
-            # Deleting one end of a veth pair deletes both, wherever the other end is.
-            if delete_link(h.veth):
-                removed.append(h.veth)
-            if delete_netns(h.netns):
-                removed.append(h.netns)
-        if delete_link(hosts.bridge):
-            removed.append(hosts.bridge)
-        if removed:
-            say(f"removed {', '.join(removed)}")
-        if (
-            hosts.created_data_mountpoint
-            and os.path.isdir(DATA_MOUNT)
-            and not mount_in_use(DATA_MOUNT)
-        ):
-            with contextlib.suppress(OSError):  # not empty: someone else's files now
-                os.rmdir(DATA_MOUNT)
-        remove_hosts(state_dir)
-    remove_record(state_dir)
-    return record
-
-
-def stop_multihost(
-    state_dir: Path, progress: Progress | None = None, grace: float = 30.0
-) -> ClusterHosts | None:
-    """Stop the multi-host cluster recorded in ``state_dir`` and remove its hosts; None when
-    nothing is recorded. Idempotent; raises :class:`ClusterError` if a process survives."""
-    say: Progress = progress or (lambda _msg: None)
-    with locked(state_dir):
-        hosts = find_hosts(state_dir)
-        if hosts is None and load_record(state_dir) is None:
-            return None
-        _teardown(state_dir, say, grace)
-        return hosts
-
-
-# --- status -------------------------------------------------------------------------------------
-
-
-@dataclass
-class HostHealth:
-    name: str
-    address: str
-    roles: tuple[str, ...]
-    holder_pid: int
-    alive: bool
-    daemons: list[DaemonHealth] = field(default_factory=list)
-
-    @property
-    def healthy(self) -> bool:
-        return self.alive and all(d.healthy for d in self.daemons)
-
-
-def multihost_status(
-    hosts: ClusterHosts, record: ClusterRecord | None, timeout: float = 5.0
-) -> list[HostHealth]:
-    """Every host (holder alive) and its daemons (pid alive, ports open, protocol answering)."""
-    view: health.NimbusView | None = None
-    view_error = ""
-    try:
-        view = health.nimbus_view(hosts.hosts[0].address, hosts.nimbus_port, timeout=timeout)
-    except NimbusUnreachableError as exc:
-        view_error = str(exc)
-    out: list[HostHealth] = []
-    daemons = record.daemons if record else []
-    for h in hosts.hosts:
-        hh = HostHealth(
-            name=h.name, address=h.address, roles=h.roles, holder_pid=h.holder_pid,
-            alive=h.holder_alive(),
-        )  # fmt: skip
-        for d in daemons:
-            host_name, _, daemon = d.name.partition("/")
-            if host_name != h.name:
-                continue
-            alive = pid_alive(d.pid)
-            listen = {k: v for k, v in d.ports.items() if not k.startswith("slot")}
-            ports_open = alive and all(
-                health.tcp_open(h.address, p, timeout) for p in listen.values()
-            )
-            answering: bool | None = None
-            detail = ""
-            if daemon == "zookeeper":
-                answering = alive and health.zookeeper_answers(h.address, d.ports["client"])
-            elif daemon == "nimbus":
-                answering = view is not None and view.leader is not None
-                detail = (
-                    f"leader {view.leader}" if view and view.leader else view_error or "no leader"
-                )
-            elif daemon.startswith("supervisor-") and view is not None:
-                answering = alive and h.address in view.supervisor_hosts
-                detail = "registered" if answering else "not registered with Nimbus"
-            elif daemon == "ui" and hosts.ui_url:
-                try:
-                    summary = UIClient(hosts.ui_url, timeout=timeout).cluster_summary()
-                    answering = True
-                    detail = f"{summary.supervisors} supervisors, {summary.slots_total} slots"
-                except UIError as exc:
-                    answering, detail = False, str(exc)
-            elif daemon == "sshd":
-                answering = ports_open
-            members = [p for p in group_members(d.pgid) if p != d.pid]
-            hh.daemons.append(
-                DaemonHealth(
-                    name=d.name, pid=d.pid, alive=alive, ports=d.ports, ports_open=ports_open,
-                    answering=answering, detail=detail, log=d.log, workers=members,
-                )
-            )  # fmt: skip
-        out.append(hh)
-    return out
