@@ -146,6 +146,19 @@ def test_cli_env_status_down_with_a_recorded_cluster_and_without(
     assert "a multi-host cluster is recorded" in capsys.readouterr().err
 
 
+def test_cli_logs_of_a_host(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    logs = tmp_path / "logs" / "h1"
+    logs.mkdir(parents=True)
+    (logs / "supervisor-0.log").write_text("a\nb\n")
+    (logs / "sshd.log").write_text("Server listening on 10.231.0.11 port 22.\n")
+    assert (
+        main(["cluster", "logs", "h1/supervisor-0", "-n", "1", "--state-dir", str(tmp_path)]) == 0
+    )
+    assert capsys.readouterr().out.splitlines() == [f"==> {logs / 'supervisor-0.log'} <==", "b"]
+    assert main(["cluster", "logs", "h1/sshd", "--state-dir", str(tmp_path)]) == 0
+    assert "port 22" in capsys.readouterr().out
+
+
 def test_cli_usage_errors_for_hosts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     state = ["--state-dir", str(tmp_path)]
     assert main(["cluster", "up", "--hosts", "1", *state]) == 1
