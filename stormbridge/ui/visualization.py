@@ -10,10 +10,10 @@ object keyed by component id::
                             ":sani-stream": "sdefault", ":grouping": "fields"}],
                ":rate": 20.0, ":emitted": 1200, ":fields": {...}}}
 
-The keys Storm sends are kept; stormbridge adds ``:rate`` (tuples transferred per second over
-the last ten minutes, Storm's ``600`` window, divided by the component's uptime when it is
-younger), ``:emitted`` (in the asked window) and, on each input, ``:fields`` (the fields of a
-fields grouping). ``visualization_table`` is Storm's ``visualizationTable``: the streams, four
+The keys Storm sends are kept; stormbridge adds ``:rate`` (tuples per second over the last ten
+minutes, Storm's ``600`` window, or the component's uptime when it is younger: transferred by a
+spout, executed by a bolt), ``:emitted`` (in the asked window) and, on each input, ``:fields``
+(the fields of a fields grouping). ``visualization_table`` is Storm's ``visualizationTable``: the streams, four
 per row, system streams unchecked.
 """
 
@@ -94,13 +94,19 @@ def _executor_stats(executor: Any, include_sys: bool) -> JSONDict:
     }
 
 
-def _rate(executors: Sequence[Any], include_sys: bool) -> float:
-    """Tuples transferred per second over the last ten minutes (or the uptime, if shorter)."""
+def _rate(executors: Sequence[Any], kind: str, include_sys: bool) -> float:
+    """Tuples per second over the last ten minutes (or the uptime, if shorter): a spout's
+    transferred tuples, a bolt's executed ones (what comes in: a last bolt sends nothing)."""
     total = 0
     for e in executors:
-        if e.stats is not None:
+        if e.stats is None:
+            continue
+        if kind == "bolt":
+            bolt = e.stats.specific.bolt if e.stats.specific is not None else None
+            window = window_map(bolt.executed if bolt is not None else None, CAPACITY_WINDOW)
+        else:
             window = window_map(e.stats.transferred, CAPACITY_WINDOW)
-            total += sum(int(n) for _, n in visible_streams(window, include_sys))
+        total += sum(int(n) for _, n in visible_streams(window, include_sys))
     uptime = max((int(e.uptime_secs or 0) for e in executors), default=0)
     seconds = min(uptime, int(CAPACITY_WINDOW))
     return round(total / seconds, 3) if seconds > 0 else 0.0
@@ -140,7 +146,7 @@ def visualization(info: Any, topology: Any, window: str, include_sys: bool) -> J
                 if include_sys
                 or not (is_system_id(row[":component"]) or is_system_id(row[":stream"]))
             ],
-            ":rate": _rate(mine, include_sys),
+            ":rate": _rate(mine, kind, include_sys),
             ":emitted": c.emitted if c is not None else 0,
         }
     return result

@@ -103,9 +103,9 @@
     return "cap-low";
   }
 
-  function rateText(rate) {
+  function rateText(rate, isBolt) {
     const value = Number(rate) || 0;
-    return (value >= 100 ? value.toFixed(0) : value.toFixed(1)) + " tuples/s";
+    return (value >= 100 ? value.toFixed(0) : value.toFixed(1)) + (isBolt ? " in/s" : " out/s");
   }
 
   function topologyGraph(graph) {
@@ -149,7 +149,7 @@
       const c = graph[id], p = layout.pos[id];
       const isBolt = c[":type"] === "bolt";
       const capacity = Number(c[":capacity"]) || 0;
-      const lines = [rateText(c[":rate"])];
+      const lines = [rateText(c[":rate"], isBolt)];
       if (isBolt) lines.push("capacity " + capacity.toFixed(3) + " · " + c[":latency"] + " ms");
       else lines.push("complete " + c[":latency"] + " ms");
       const group = svg("g", {
@@ -166,8 +166,8 @@
     }
     return el("div", { class: "graph" }, root,
       el("p", { class: "muted legend" }, "Boxes: spouts; rounded: bolts, coloured by capacity " +
-        "(green < 0.5, yellow < 0.8, red ≥ 0.8). Rates: tuples transferred per second over " +
-        "the last 10 minutes; refreshed with the page."));
+        "(green < 0.5, yellow < 0.8, red ≥ 0.8). Rates over the last 10 minutes: tuples a spout " +
+        "sends (out/s), tuples a bolt executes (in/s); refreshed with the page."));
   }
 
   async function api(path, options) {

@@ -10,7 +10,11 @@ Nimbus Thrift.
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import struct
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -52,6 +56,15 @@ def http(url: str, method: str = "GET") -> tuple[int, Any]:
     except urllib.error.HTTPError as err:
         with err:
             return err.code, json.loads(err.read())
+
+
+def fetch_text(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        with err:
+            return err.code, err.read().decode("utf-8", "replace")
 
 
 def get(url: str) -> Any:
@@ -110,7 +123,43 @@ def running(storm_cluster: Any, tmp_path: Path) -> Iterator[tuple[str, str, Nimb
         client.close()
 
 
-def test_ui_over_a_real_topology(running: tuple[str, str, NimbusClient]) -> None:
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _chromium(profile: Path, *args: str) -> str:
+    assert CHROMIUM is not None, "no chromium: apt-get install -y chromium (make system-deps-test)"
+    argv = [
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=5000", *args,
+    ]  # fmt: skip
+    env = {**os.environ, "HOME": str(profile)}
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def _graph_in_browser(url: str, tmp_path: Path) -> None:
+    """The topology page's SVG graph over the real topology: DOM, then a screenshot (kept in
+    ``$STORMBRIDGE_SCREENSHOT_DIR`` when set, to look at)."""
+    dom = _chromium(tmp_path / "dom", "--dump-dom", url)
+    assert '<svg id="topology-graph"' in dom
+    assert 'class="node spout" data-component="word_spout"' in dom
+    assert re.search(r'class="node bolt cap-\w+" data-component="count_bolt"', dom)
+    assert ">fields(word)</text>" in dom
+    assert re.search(r">[1-9][0-9.]* out/s</text>", dom), "no spout rate above 0"
+    assert re.search(r">[1-9][0-9.]* in/s</text>", dom), "no bolt rate above 0"
+    shot = tmp_path / "topology-real.png"
+    _chromium(tmp_path / "shot", "--hide-scrollbars", "--window-size=1200,900",
+              f"--screenshot={shot}", url)  # fmt: skip
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (1200, 900)
+    keep = os.environ.get("STORMBRIDGE_SCREENSHOT_DIR")
+    if keep:
+        shutil.copy(shot, Path(keep) / shot.name)
+
+
+def test_ui_over_a_real_topology(running: tuple[str, str, NimbusClient], tmp_path: Path) -> None:
     topo_id, ui, nimbus = running
     api = ui + "/api/v1"
 
@@ -163,6 +212,33 @@ def test_ui_over_a_real_topology(running: tuple[str, str, NimbusClient]) -> None
     assert all(not b["boltId"].startswith("__") for b in page["bolts"])
     with_sys = get(f"{api}/topology/{topo_id}?sys=true")
     assert "__acker" in {b["boltId"] for b in with_sys["bolts"]}
+
+    # the topology graph: Storm's visualization JSON, and the page drawing it in Chromium
+    graph = get(f"{api}/topology/{topo_id}/visualization")
+    assert sorted(graph) == ["count_bolt", "word_spout"]
+    [edge] = graph["count_bolt"][":inputs"]
+    assert (edge[":component"], edge[":grouping"], edge[":fields"]) == (
+        "word_spout",
+        "fields",
+        ["word"],
+    )
+    assert graph["word_spout"][":rate"] > 0 and graph["count_bolt"][":type"] == "bolt"
+    assert "__acker" in get(f"{api}/topology/{topo_id}/visualization?sys=true")
+    assert get(f"{api}/topology/{topo_id}/visualization-init")["visualizationTable"] == [
+        [{"stream": "default", "sani-stream": "sdefault", "checked": True}]
+    ]
+    if CHROMIUM is not None or os.environ.get("CI"):
+        _graph_in_browser(f"{ui}/topology.html?id={topo_id}", tmp_path)
+
+    # log links: the worker's log through the cluster's logviewer (stormbridge's, on loopback)
+    link = page["workers"][0]["workerLogLink"]
+    assert link.startswith("http://127.0.0.1:") and link.endswith("%2Fworker.log"), link
+    code, body = fetch_text(link + "&start=0&length=4096")
+    assert code == 200 and '<pre id="logContent">' in body, body
+    logviewer = link.split("/api/")[0]
+    assert fetch_text(logviewer + "/api/v1/log?file=..%2F..%2F..%2Fetc%2Fpasswd")[0] == 403
+    nimbus_log = get(api + "/nimbus/summary")["nimbuses"][0]["nimbusLogLink"]
+    assert fetch_text(nimbus_log)[0] == 200
 
     comp = get(f"{api}/topology/{topo_id}/component/count_bolt")
     assert comp["componentType"] == "bolt" and comp["executors"] == 2

@@ -68,7 +68,8 @@ def test_topology_page_draws_the_graph(topology_url: str, tmp_path: Path) -> Non
     assert re.search(r'class="node bolt cap-(low|mid|high)" data-component="count_bolt"', dom)
     assert 'data-from="word_spout" data-to="count_bolt"' in dom
     assert ">fields(word)</text>" in dom
-    assert re.search(r">\d+(\.\d)? tuples/s</text>", dom)
+    assert re.search(r">\d+(\.\d)? out/s</text>", dom)  # the spout
+    assert re.search(r">\d+(\.\d)? in/s</text>", dom)  # the bolt
     assert ">capacity 0.500 · " in dom  # 100 executed x 5 ms in 1 s of uptime
     png = screenshot(topology_url, tmp_path / "p2", tmp_path / "topology.png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
