@@ -407,7 +407,8 @@ def test_components_importing_the_dsl_get_the_whole_packages(tmp_path: Path) -> 
     project = _make_project(tmp_path)
     bolt = project / "src" / "bolts" / "wordcount.py"
     bolt.write_text(
-        "from streamparse import Bolt, Grouping\nimport streamparse.util\n" + bolt.read_text()
+        "from streamparse import Bolt, Grouping\nimport streamparse.util\n"
+        "from streamparse.bolt import ShellBolt\n" + bolt.read_text()
     )
     info = build_jar(project, tmp_path / "wc.jar", class_paths=WORDCOUNT_CLASSES)
     names = _names(info.path)
@@ -416,6 +417,7 @@ def test_components_importing_the_dsl_get_the_whole_packages(tmp_path: Path) -> 
     assert info.whole_packages_because == (
         "src/bolts/wordcount.py:1 imports streamparse.Grouping",
         "src/bolts/wordcount.py:2 imports streamparse.util",
+        "src/bolts/wordcount.py:3 imports streamparse.bolt.ShellBolt",
     )
     plain = build_jar(ROOT, tmp_path / "plain.jar", class_paths=WORDCOUNT_CLASSES)
     assert plain.whole_packages_because == ()
