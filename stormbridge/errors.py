@@ -20,7 +20,8 @@
     │   └── AuthorizationError        Nimbus's AuthorizationException
     ├── UIError                       Storm UI REST failures
     ├── StormHomeError                provisioning a Storm home failed or a tool is missing
-    └── ClusterError                  starting / stopping local daemons
+    ├── ClusterError                  starting / stopping local daemons
+    └── DeployError                   putting dependencies on worker hosts (SSH, virtualenvs)
 
 Library code raises these; only ``stormbridge.cli`` turns them into exit codes.
 Messages say what went wrong *and* what to do about it.
@@ -34,6 +35,7 @@ __all__ = [
     "ClusterError",
     "ComponentLoadError",
     "ConfigError",
+    "DeployError",
     "IntegerRangeError",
     "InvalidTopologyError",
     "JarError",
@@ -128,3 +130,7 @@ class StormHomeError(StormBridgeError):
 
 class ClusterError(StormBridgeError):
     """Local Storm daemons cannot be started, stopped or inspected."""
+
+
+class DeployError(StormBridgeError):
+    """Putting a topology's dependencies on the worker hosts failed (SSH, virtualenv build)."""

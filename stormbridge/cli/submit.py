@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..deploy.hooks import env_config_dict, run_hooks
+from ..deploy.nimbus import nimbus_session
 from ..dsl.topology import validate_topology_name
 from ..errors import AlreadyAliveError, JarError, NotAliveError
 from ..storm.multilang import default_serializer_conf, jar_has_serializer
-from . import _common
+from . import _common, _deploy
 from ._build import build_topology_jar, check_serializer, compile_for_env
 
 __all__ = ["SubmitResult", "add_parser", "run"]
@@ -69,6 +71,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="CMD",
         help="interpreter the workers start Python components with (default python3)",
     )
+    _deploy.add_deploy_flags(parser)
     parser.set_defaults(func=run)
 
 
@@ -91,6 +94,12 @@ def run(args: argparse.Namespace) -> int:
     conf = _common.resolve_cli_options(args, ctx.env, getattr(topology_cls, "config", None))
     check_serializer(ctx.project.config.serializer_for(ctx.env), conf)
     thrift_topology = compile_for_env(topology_cls, ctx.env, python=args.python)
+    hook_env = env_config_dict(ctx.project.config.path, ctx.env.name)
+    for hook in run_hooks("pre_submit", ctx.project.root, name, ctx.env.name, hook_env, conf):
+        print(f"Ran {hook}")
+    ssh = _deploy.ssh_settings(ctx, args)
+    if _deploy.wants_virtualenv(ctx):
+        _deploy.deploy_virtualenv(ctx, args, name, ssh)
 
     if args.local_jar_path:
         jar = Path(args.local_jar_path)
@@ -108,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     # stormbridge's serializer when the jar carries it and no serializer was chosen
     default_serializer_conf(conf, available=jar_has_serializer(jar))
 
-    with _common.connect_nimbus(ctx.env, args.timeout) as nimbus:
+    with nimbus_session(ctx.env, ssh, timeout=args.timeout) as nimbus:
         existing = _find(nimbus, name)
         if existing is not None:
             where = str(nimbus.address)
@@ -142,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
             seconds=time.monotonic() - started,
         )
     _print_result(result, conf)
+    for hook in run_hooks("post_submit", ctx.project.root, name, ctx.env.name, hook_env, conf):
+        print(f"Ran {hook}")
     return 0
 
 

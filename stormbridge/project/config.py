@@ -11,8 +11,10 @@ The file keeps streamparse's shape (``streamparse.md`` §3.4)::
           "nimbus": "host:6627",            # or "host" (port 6627), or a list of seeds
           "workers": ["w1", "w2"],
           "user": "storm", "ssh_password": null, "ssh_port": 22,
-          "use_ssh_for_nimbus": false,      # accepted, never acted on: see EnvConfig.warnings
-          "use_virtualenv": true, "install_virtualenv": false,
+          "ssh_key": "~/.ssh/id_ed25519",   # optional; else ~/.ssh/config and the agent
+          "sudo_user": null,                # run remote commands as this user (sudo)
+          "use_ssh_for_nimbus": false,      # true: reach Nimbus through an SSH tunnel
+          "use_virtualenv": true, "install_virtualenv": true,
           "virtualenv_root": "/data/virtualenvs", "virtualenv_name": null,
           "virtualenv_flags": "",
           "deploy": "ship",                 # optional: the jar carries virtualenvs/<name>.txt
@@ -72,6 +74,7 @@ _ENV_KEYS = frozenset(
         "user",
         "ssh_password",
         "ssh_port",
+        "ssh_key",
         "use_ssh_for_nimbus",
         "use_virtualenv",
         "install_virtualenv",
@@ -134,6 +137,10 @@ class EnvConfig:
     user: str | None = None
     ssh_password: str | None = None
     ssh_port: int | None = None
+    #: Private key file for SSH (not a streamparse key; ``sparse cluster env`` sets it).
+    ssh_key: str | None = None
+    #: Remote commands run as this user (``sudo -u``) when it differs from ``user``.
+    sudo_user: str | None = None
     use_ssh_for_nimbus: bool = False
     use_virtualenv: bool = False
     install_virtualenv: bool = False
@@ -366,26 +373,15 @@ def _parse_env(name: str, raw: Any, path: Path) -> EnvConfig:
         raise _bad(path, f"{where}.workers", "must be a list of worker host names", workers_raw)
 
     use_ssh = _bool(raw, "use_ssh_for_nimbus", path, where, default=False)
-    if use_ssh:
-        warnings.append(
-            f"{where}.use_ssh_for_nimbus is true, but stormbridge never opens SSH tunnels: it "
-            "connects to Nimbus (and the UI) directly. If Nimbus is only reachable over SSH, run "
-            f"`ssh -NL 6627:localhost:6627 HOST` yourself and export {NIMBUS_ENV_VAR}="
-            "127.0.0.1:6627; set use_ssh_for_nimbus to false to silence this warning"
-        )
     venv_root = _str(raw, "virtualenv_root", path, f"{where}.virtualenv_root")
     if venv_root is None:
         venv_root = _str(raw, "virtualenv_path", path, f"{where}.virtualenv_path")
     # streamparse defaults use_virtualenv to true (and then needs virtualenv_root); here it
     # defaults to true only when a virtualenv_root is given.
     use_venv = _bool(raw, "use_virtualenv", path, where, default=bool(venv_root))
-    install_venv = _bool(raw, "install_virtualenv", path, where, default=False)
-    if install_venv:
-        warnings.append(
-            f"{where}.install_virtualenv is true, but stormbridge does not build virtualenvs "
-            "on worker hosts over SSH: create <virtualenv_root>/<name> there yourself (or leave "
-            "use_virtualenv false: the jar carries the stormbridge runtime)"
-        )
+    # As streamparse: install_virtualenv defaults to use_virtualenv (`sparse submit` then
+    # builds the virtualenv on every worker host over SSH, stormbridge.deploy).
+    install_venv = _bool(raw, "install_virtualenv", path, where, default=use_venv)
     deploy = _str(raw, "deploy", path, f"{where}.deploy")
     if deploy is not None and deploy not in DEPLOY_MODES:
         raise _bad(
@@ -419,6 +415,8 @@ def _parse_env(name: str, raw: Any, path: Path) -> EnvConfig:
         user=_str(raw, "user", path, f"{where}.user"),
         ssh_password=_str(raw, "ssh_password", path, f"{where}.ssh_password"),
         ssh_port=_int(raw, "ssh_port", path, f"{where}.ssh_port"),
+        ssh_key=_str(raw, "ssh_key", path, f"{where}.ssh_key") or None,
+        sudo_user=_str(raw, "sudo_user", path, f"{where}.sudo_user") or None,
         use_ssh_for_nimbus=use_ssh,
         use_virtualenv=use_venv,
         install_virtualenv=install_venv,

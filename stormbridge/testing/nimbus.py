@@ -305,7 +305,8 @@ class _Handler:
 
 
 class FakeNimbus:
-    """A fake Nimbus serving real Thrift frames on ``127.0.0.1:<ephemeral port>``.
+    """A fake Nimbus serving real Thrift frames on ``127.0.0.1:<ephemeral port>`` (``host``
+    picks another loopback address, e.g. to play a Nimbus bound only to its host's address).
 
     State is public for assertions: ``topologies`` (name → :class:`FakeTopology`), ``jars``
     (upload location → bytes), ``chunk_sizes``, ``frame_sizes`` (every request frame's size),
@@ -314,7 +315,13 @@ class FakeNimbus:
     submit and upload fail like a follower Nimbus.
     """
 
-    def __init__(self, *, version: str = "2.8.4", conf: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        version: str = "2.8.4",
+        conf: dict[str, Any] | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.version = version
         self.conf: dict[str, Any] = conf if conf is not None else {"nimbus.thrift.port": 0}
         self.topologies: dict[str, FakeTopology] = {}
@@ -331,7 +338,7 @@ class FakeNimbus:
         self._stop = threading.Event()
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
+        self._listener.bind((host, 0))  # a loopback address (127.0.0.0/8) in tests
         self._listener.listen(16)
         self._listener.settimeout(0.1)
         self.address: tuple[str, int] = self._listener.getsockname()[:2]

@@ -58,7 +58,7 @@ def test_full_env_is_typed(tmp_path: Path) -> None:
     assert env.nimbus == (HostPort("nimbus.example", 6628),)
     assert env.workers == ("w1", "w2")
     assert env.ssh_port == 2222
-    assert env.install_virtualenv is False  # we never build virtualenvs
+    assert env.install_virtualenv is True  # as streamparse: defaults to use_virtualenv
     assert env.virtualenv_python("wc") == "/data/venvs/wc/bin/python"
     assert env.log.level == "info" and env.log.file == "f.log"
     assert env.ui_url == "http://ui.example:8081"
@@ -72,14 +72,16 @@ def test_virtualenv_defaults(tmp_path: Path) -> None:
         "a": {"virtualenv_root": "/v"},  # use_virtualenv defaults on with a root
         "b": {},
         "c": {"virtualenv_root": "/v", "use_virtualenv": False},
-        "d": {"virtualenv_path": "/w", "virtualenv_name": "shared", "install_virtualenv": True},
+        "d": {"virtualenv_path": "/w", "virtualenv_name": "shared", "install_virtualenv": False},
     }
     envs = load_config(write(tmp_path, data)).envs
     assert envs["a"].virtualenv_python("wc") == "/v/wc/bin/python"
     assert envs["b"].virtualenv_python("wc") is None
     assert envs["c"].virtualenv_python("wc") is None
     assert envs["d"].virtualenv_python("wc") == "/w/shared/bin/python"
-    assert any("does not build virtualenvs" in w for w in envs["d"].warnings)
+    assert envs["a"].install_virtualenv is True and envs["b"].install_virtualenv is False
+    assert envs["c"].install_virtualenv is False and envs["d"].install_virtualenv is False
+    assert envs["d"].warnings == ()
 
 
 def test_nimbus_forms(tmp_path: Path) -> None:
@@ -156,16 +158,20 @@ def test_missing_file(tmp_path: Path) -> None:
         load_config(tmp_path / "config.json")
 
 
-def test_unknown_keys_and_ssh_are_warnings(tmp_path: Path) -> None:
+def test_unknown_keys_are_warnings_and_ssh_settings_are_typed(tmp_path: Path) -> None:
     data = json.loads(json.dumps(BASE))
     data["extra"] = 1
     data["envs"]["prod"]["nimbs"] = "x"
-    data["envs"]["prod"]["use_ssh_for_nimbus"] = True
+    data["envs"]["prod"].update(
+        {"use_ssh_for_nimbus": True, "ssh_key": "/k/id", "sudo_user": "storm", "user": "me"}
+    )
     cfg = load_config(write(tmp_path, data))
     env = cfg.select_env(environ={})
     assert "extra is not a known top-level setting" in cfg.warnings[0]
     assert any("nimbs is not a known setting" in w and "'nimbus'" in w for w in env.warnings)
-    assert any("never opens SSH tunnels" in w for w in env.warnings)
+    assert len(env.warnings) == 1  # use_ssh_for_nimbus is acted on: no warning
+    assert env.use_ssh_for_nimbus is True
+    assert (env.ssh_key, env.sudo_user, env.user) == ("/k/id", "storm", "me")
 
 
 def test_virtualenv_without_root(tmp_path: Path) -> None:

@@ -293,7 +293,9 @@ def test_virtualenv_python_goes_into_the_boot_scripts(
     tmp_path: Path, nimbus: FakeNimbus, capsys: pytest.CaptureFixture[str]
 ) -> None:
     host, port = nimbus.address
-    config = make_wordcount(tmp_path / "wc", f"{host}:{port}", virtualenv_root="/data/venvs")
+    config = make_wordcount(
+        tmp_path / "wc", f"{host}:{port}", virtualenv_root="/data/venvs", install_virtualenv=False
+    )  # an existing virtualenv: nothing is deployed (tests/unit/deploy deploy one over SSH)
     assert sparse("submit", "--config", str(config), "-N", "wc-venv") == 0
     topo = nimbus.topologies["wc-venv"]
     script = topo.topology.bolts["count_bolt"].bolt_object.shell.script
