@@ -71,7 +71,7 @@ def require_tools() -> None:
     if missing:
         raise ClusterError(
             f"missing {', '.join(missing)}: install iproute2, util-linux and openssh-server "
-            "(`make system-deps`, or `apt-get install iproute2 util-linux openssh-server`)"
+            "(`make system-deps-test`, or `apt-get install iproute2 util-linux openssh-server`)"
         )
 
 

@@ -4,7 +4,7 @@ h0 runs ZooKeeper, Nimbus and the UI; h1 and h2 a supervisor and an sshd each. C
 hostname and private /data per host, Nimbus sees both supervisors under their addresses, SSH
 with the generated key (and only with it), `cluster env`, word count on 2 workers spread over
 both supervisor hosts (UI REST), then `down` leaves no namespace, link, bridge or process.
-Needs root, iproute2, util-linux and openssh-server (`make system-deps`).
+Needs root, iproute2, util-linux and openssh-server (`make system-deps-test`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _why_not() -> str | None:
     if not os.access("/usr/sbin/sshd", os.X_OK):
         missing.append("/usr/sbin/sshd")
     if missing:
-        return f"missing {', '.join(missing)} (`make system-deps` installs openssh-server)"
+        return f"missing {', '.join(missing)} (`make system-deps-test` installs openssh-server)"
     return None
 
 
