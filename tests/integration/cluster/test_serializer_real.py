@@ -1,0 +1,377 @@
+"""stormbridge's multilang serializer (``stormbridge.multilang.FastJsonSerializer``) on a real
+Storm cluster: the default of ``sparse submit``, exact word counts through it, direct emits from
+a Python spout and a Python bolt that reach exactly the chosen task (Storm 2.8.3's own
+serializer kills the worker on them), a bolt's exception shown in the UI, and the stock
+serializer still working when asked for.
+
+Uses the session fixture ``storm_cluster`` (tests/integration/conftest.py). Workers run on this
+host, so sink bolts write what they receive to folders here and the tests count exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stormbridge.cli.main import main
+from stormbridge.errors import UIError
+from stormbridge.storm.multilang import SERIALIZER_CLASS, STOCK_SERIALIZER
+from stormbridge.thrift.nimbus import NimbusClient
+from stormbridge.ui.client import UIClient
+
+pytestmark = [pytest.mark.storm, pytest.mark.slow, pytest.mark.timeout(900)]
+
+REPO = Path(__file__).resolve().parents[3]
+
+SINK_BOLT = '''
+import os
+
+from streamparse import Bolt
+
+
+class SinkBolt(Bolt):
+    """Appends every (word, count) it receives to <it.sink_dir>/<sub>/sink-<pid>.txt."""
+
+    def initialize(self, conf, ctx):
+        folder = os.path.join(conf["it.sink_dir"], conf["it.sink_sub"])
+        os.makedirs(folder, exist_ok=True)
+        self.out = open(os.path.join(folder, "sink-%d.txt" % os.getpid()), "a", buffering=1)
+
+    def process(self, tup):
+        word, count = tup.values
+        self.out.write("%s %d\\n" % (word, count))
+'''
+
+DIRECT = '''
+import os
+import time
+
+from streamparse import Bolt, Spout, Stream
+
+
+def sink_tasks(ctx):
+    """The task ids of direct_sink but the highest one (which must receive nothing)."""
+    tasks = sorted(int(t) for t, c in ctx["task->component"].items() if c == "direct_sink")
+    return tasks[:-1]
+
+
+class DirectSpout(Spout):
+    outputs = [Stream(["n"]), Stream(["n", "target"], name="direct", direct=True)]
+
+    def initialize(self, conf, ctx):
+        self.targets = sink_tasks(ctx)
+        self.n = 0
+
+    def next_tuple(self):
+        if self.n >= 300:
+            time.sleep(0.05)
+            return
+        self.n += 1
+        self.emit([self.n], tup_id="plain-%d" % self.n)
+        target = self.targets[self.n % len(self.targets)]
+        sent = self.emit([self.n, target], tup_id="direct-%d" % self.n, stream="direct",
+                         direct_task=target)
+        assert sent is None
+
+
+class RelayBolt(Bolt):
+    """Sends every number on to one chosen task of direct_sink (a direct emit from a bolt)."""
+
+    outputs = [Stream(["n", "target"], direct=True)]
+
+    def initialize(self, conf, ctx):
+        self.targets = sink_tasks(ctx)
+
+    def process(self, tup):
+        n = tup.values[0]
+        target = self.targets[(n + 1) % len(self.targets)]
+        tasks = self.emit([n, target], direct_task=target, need_task_ids=True)
+        assert tasks == [target], tasks
+
+
+class DirectSink(Bolt):
+    """Writes "<source> <own task> <n> <target>" for every tuple to <it.sink_dir>/direct/,
+    and counts them in the Storm metric direct.received (declared, so it is registered)."""
+
+    config = {"stormbridge.metrics": {"direct.received": "count"},
+              "stormbridge.metrics.bucket.secs": 5}
+
+    def initialize(self, conf, ctx):
+        folder = os.path.join(conf["it.sink_dir"], "direct")
+        os.makedirs(folder, exist_ok=True)
+        self.me = ctx["taskid"]
+        self.out = open(os.path.join(folder, "task-%d.txt" % self.me), "a", buffering=1)
+
+    def process(self, tup):
+        n, target = tup.values
+        self.out.write("%s %d %d %d\\n" % (tup.component, self.me, n, target))
+        self.report_metric("direct.received", 1)
+'''
+
+BOOM_BOLT = """
+from streamparse import Bolt
+
+
+class BoomBolt(Bolt):
+    def process(self, tup):
+        raise ZeroDivisionError("boom from python: " + tup.values[0])
+"""
+
+CHECKED_TOPOLOGY = """
+from streamparse import Grouping, Topology
+
+from bolts.direct import DirectSink, DirectSpout, RelayBolt
+from bolts.sink import SinkBolt
+from bolts.wordcount import WordCountBolt
+from spouts.words import WordSpout
+
+
+class Checked(Topology):
+    word_spout = WordSpout.spec()
+    count_bolt = WordCountBolt.spec(inputs={word_spout: Grouping.fields("word")}, par=2)
+    sink_bolt = SinkBolt.spec(inputs={count_bolt: Grouping.fields("word")}, par=1)
+    direct_spout = DirectSpout.spec()
+    relay_bolt = RelayBolt.spec(inputs={direct_spout["default"]: Grouping.SHUFFLE})
+    direct_sink = DirectSink.spec(
+        inputs={direct_spout["direct"]: Grouping.DIRECT, relay_bolt: Grouping.DIRECT}, par=3
+    )
+"""
+
+PLAIN_TOPOLOGY = """
+from streamparse import Grouping, Topology
+
+from bolts.sink import SinkBolt
+from bolts.wordcount import WordCountBolt
+from spouts.words import WordSpout
+
+
+class Plain(Topology):
+    word_spout = WordSpout.spec()
+    count_bolt = WordCountBolt.spec(inputs={word_spout: Grouping.fields("word")}, par=2)
+    sink_bolt = SinkBolt.spec(inputs={count_bolt: Grouping.fields("word")}, par=1)
+"""
+
+BOOM_TOPOLOGY = """
+from streamparse import Topology
+
+from bolts.boom import BoomBolt
+from spouts.words import WordSpout
+
+
+class Boom(Topology):
+    word_spout = WordSpout.spec()
+    boom_bolt = BoomBolt.spec(inputs=[word_spout])
+"""
+
+
+@pytest.fixture
+def project(storm_cluster: Any, tmp_path: Path) -> Path:
+    root = tmp_path / "wc"
+    shutil.copytree(REPO / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "topologies").mkdir()
+    for name, text in {
+        "src/bolts/sink.py": SINK_BOLT,
+        "src/bolts/direct.py": DIRECT,
+        "src/bolts/boom.py": BOOM_BOLT,
+        "topologies/checked.py": CHECKED_TOPOLOGY,
+        "topologies/plain.py": PLAIN_TOPOLOGY,
+        "topologies/boom.py": BOOM_TOPOLOGY,
+    }.items():
+        (root / name).write_text(text)
+    (root / "sink").mkdir()
+    config = {
+        "serializer": "json",
+        "topology_specs": "topologies/",
+        "envs": {
+            "it": {
+                "nimbus": storm_cluster.nimbus,
+                "ui.host": "127.0.0.1",
+                "ui.port": int(storm_cluster.ui_url.rsplit(":", 1)[1].rstrip("/")),
+                "options": {
+                    "topology.workers": 1,
+                    "topology.acker.executors": 1,
+                    "topology.max.spout.pending": 1000,
+                    "it.sink_dir": str(root / "sink"),
+                    "it.sink_sub": "words",
+                },
+            }
+        },
+    }
+    (root / "config.json").write_text(json.dumps(config))
+    return root / "config.json"
+
+
+@pytest.fixture
+def submitted(storm_cluster: Any) -> Iterator[list[str]]:
+    """Names the test submitted; killed (wait 0) afterwards whatever happened."""
+    names: list[str] = []
+    yield names
+    with NimbusClient(storm_cluster.nimbus_host, storm_cluster.nimbus_port, timeout=30) as client:
+        alive = {t.name for t in client.topologies()}
+        for name in names:
+            if name in alive:
+                client.kill(name, wait_secs=0, wait=True, deadline=120)
+
+
+def sparse(config: Path, *argv: str) -> int:
+    return main([*argv, "--config", str(config)])
+
+
+def poll(what: str, check: Callable[[], Any], deadline: float, interval: float = 3.0) -> Any:
+    end = time.monotonic() + deadline
+    last: Any = None
+    while time.monotonic() < end:
+        try:
+            last = check()
+        except UIError as exc:  # the UI may not know a fresh topology yet
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(interval)
+    pytest.fail(f"{what}: not reached within {deadline:g} s (last: {last!r})")
+
+
+def whole_lines(folder: Path, pattern: str) -> list[list[str]]:
+    lines: list[list[str]] = []
+    for f in sorted(folder.glob(pattern)):
+        text = f.read_text()
+        text = text[: text.rfind("\n") + 1]  # the sink is still writing: whole lines only
+        lines.extend(line.split() for line in text.splitlines() if line.strip())
+    return lines
+
+
+def check_word_counts(folder: Path, at_least: int) -> None:
+    """Per word, the sink saw count = step, 2*step, ... (dog weighs 10), nothing lost."""
+    seen: dict[str, list[int]] = {}
+    for word, count in whole_lines(folder, "sink-*.txt"):
+        seen.setdefault(word, []).append(int(count))
+    assert set(seen) == {"dog", "cat", "zebra", "elephant"}
+    for word, counts in seen.items():
+        step = 10 if word == "dog" else 1
+        assert counts == [step * (i + 1) for i in range(len(counts))], word
+    assert len(seen["dog"]) > at_least
+
+
+def serializer_in_worker_log(cluster: Any, name: str) -> set[str]:
+    """The serializers the workers of topology ``name`` logged ("Storm multilang serializer")."""
+    found: set[str] = set()
+    for log in cluster.worker_logs():
+        if f"/{name}-" not in str(log):
+            continue
+        for line in log.read_text(errors="replace").splitlines():
+            if "Storm multilang serializer: " in line:
+                found.add(line.split("Storm multilang serializer: ", 1)[1].strip())
+    return found
+
+
+def test_word_count_and_direct_emits_with_our_serializer(
+    project: Path, storm_cluster: Any, submitted: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "it-own-serializer"
+    submitted.append(name)
+    consumer = (
+        '[{"class": "org.apache.storm.metric.LoggingMetricsConsumer", "parallelism.hint": 1}]'
+    )
+    argv = ["submit", "-n", "checked", "-N", name, "--timeout", "30"]
+    assert sparse(project, *argv, "-o", f"topology.metrics.consumer.register={consumer}") == 0
+    captured = capsys.readouterr()
+    assert f"topology.multilang.serializer: {SERIALIZER_CLASS}" in captured.out
+    assert "stock multilang JsonSerializer" not in captured.err
+    ui = UIClient(storm_cluster.ui_url, timeout=30)
+    sink = project.parent / "sink"
+
+    def counted() -> Any:
+        page = ui.topology_by_name(name)
+        spouts = {s["spoutId"]: s for s in page.get("spouts", [])}
+        bolts = {b["boltId"]: b for b in page.get("bolts", [])}
+        if not {"word_spout", "direct_spout"} <= set(spouts):
+            return None
+        failed = sum(int(b["failed"] or 0) for b in bolts.values())
+        failed += sum(int(s["failed"] or 0) for s in spouts.values())
+        assert failed == 0, page
+        assert not any(b.get("lastError") for b in bolts.values()), page
+        # the word spout emits without message ids (nothing to ack at the spout): count the
+        # bolt's acks; the direct spout emits with ids, so its 600 tuple trees are acked
+        words = int(bolts.get("count_bolt", {}).get("acked") or 0)
+        direct = int(spouts["direct_spout"]["acked"] or 0)
+        return page if words > 2000 and direct >= 600 else None
+
+    poll("UI shows > 2000 words counted and all 600 direct tuples acked", counted, deadline=480)
+    check_word_counts(sink / "words", at_least=60)
+
+    rows = whole_lines(sink / "direct", "task-*.txt")
+    by_source: dict[str, list[int]] = {}
+    for source, me, n, target in rows:
+        assert me == target, f"tuple {n} for task {target} arrived at task {me}"
+        by_source.setdefault(source, []).append(int(n))
+    assert sorted(by_source["direct_spout"]) == list(range(1, 301))
+    assert sorted(by_source["relay_bolt"]) == list(range(1, 301))
+    targets = {int(target) for _, _, _, target in rows}
+    files = sorted(int(f.stem.split("-")[1]) for f in (sink / "direct").glob("task-*.txt"))
+    assert len(files) == 3 and targets == set(files[:2]), (targets, files)
+    assert not whole_lines(sink / "direct", f"task-{files[2]}.txt")  # never chosen, got nothing
+    assert serializer_in_worker_log(storm_cluster, name) == {SERIALIZER_CLASS}
+
+    def metric_total() -> int | None:
+        """direct.received summed over the sink's tasks in LoggingMetricsConsumer's log."""
+        total = 0
+        for log in storm_cluster.log_dir.joinpath("workers-artifacts").rglob("*.metrics"):
+            if f"/{name}-" not in str(log):
+                continue
+            for line in log.read_text(errors="replace").splitlines():
+                fields = line.split()
+                if "direct.received" in fields and ":direct_sink" in line:
+                    total += int(fields[fields.index("direct.received") + 1])
+        return total if total >= 600 else None
+
+    # Python's report_metric reached Storm's metrics consumer: all 600 tuples counted
+    assert poll("600 direct.received in the metrics log", metric_total, deadline=120) == 600
+
+
+def test_stock_serializer_still_counts(
+    project: Path, storm_cluster: Any, submitted: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "it-stock-serializer"
+    submitted.append(name)
+    argv = ["submit", "-n", "plain", "-N", name, "--timeout", "30"]
+    argv += ["-o", f"topology.multilang.serializer={STOCK_SERIALIZER}", "-o", "it.sink_sub=stock"]
+    assert sparse(project, *argv) == 0
+    assert f"topology.multilang.serializer: {STOCK_SERIALIZER}" in capsys.readouterr().out
+    ui = UIClient(storm_cluster.ui_url, timeout=30)
+
+    def counted() -> Any:
+        page = ui.topology_by_name(name)
+        bolts = {b["boltId"]: b for b in page.get("bolts", [])}
+        return int(bolts.get("count_bolt", {}).get("acked") or 0) > 2000
+
+    poll("UI shows > 2000 words counted", counted, deadline=480)
+    check_word_counts(project.parent / "sink" / "stock", at_least=60)
+    assert serializer_in_worker_log(storm_cluster, name) == {STOCK_SERIALIZER}
+
+
+def test_bolt_exception_shows_in_the_ui_with_our_serializer(
+    project: Path, storm_cluster: Any, submitted: list[str]
+) -> None:
+    name = "it-own-boom"
+    submitted.append(name)
+    assert sparse(project, "submit", "-n", "boom", "-N", name, "--timeout", "30") == 0
+    ui = UIClient(storm_cluster.ui_url, timeout=30)
+
+    def python_error() -> str | None:
+        page = ui.component(ui.topology_id(name), "boom_bolt")
+        for err in page.get("componentErrors") or []:
+            if "ZeroDivisionError" in str(err.get("error")):
+                return str(err["error"])
+        return None
+
+    error = poll("the boom bolt's Python traceback in the UI", python_error, deadline=300)
+    assert "Traceback (most recent call last)" in error
+    assert "ZeroDivisionError: boom from python" in error
+    assert serializer_in_worker_log(storm_cluster, name) == {SERIALIZER_CLASS}
