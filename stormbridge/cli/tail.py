@@ -65,20 +65,29 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _follow(hosts: tuple[str, ...], ssh: SSHSettings, script: str, pool_size: int) -> int:
+    """``tail -F`` on every host at once until Ctrl-C, which closes every connection (so no
+    thread is left waiting on a remote ``tail``)."""
     lock = threading.Lock()
+    remotes = [RemoteHost(host, ssh) for host in hosts]
 
-    def one(host: str) -> None:
+    def one(remote: RemoteHost) -> None:
         def line(text: str) -> None:
             with lock:
-                print(f"{host} | {text}", flush=True)
+                print(f"{remote.host} | {text}", flush=True)
 
         try:
-            with RemoteHost(host, ssh) as remote:
-                remote.stream(script, line, step="following the worker logs")
+            remote.stream(script, line, step="following the worker logs")
         except StormBridgeError as exc:
             with lock:
                 print(f"sparse: {exc}", file=sys.stderr, flush=True)
 
-    with ThreadPoolExecutor(max_workers=max(pool_size, len(hosts))) as pool:
-        list(pool.map(one, hosts))
+    pool = ThreadPoolExecutor(max_workers=max(pool_size, len(hosts)))
+    futures = [pool.submit(one, remote) for remote in remotes]
+    try:
+        for future in futures:
+            future.result()
+    finally:
+        for remote in remotes:
+            remote.close()
+        pool.shutdown(wait=False, cancel_futures=True)
     return 0
