@@ -566,10 +566,10 @@ def render_serializer_rows(results: dict[str, Any]) -> str:
         f"`{STOCK_SERIALIZER}` for stormbridge and streamparse/pystorm, stormbridge's "
         f"`{OWN_SERIALIZER}` (`stormbridge/storm/java/multilang/`, in the topology jar) for "
         "the own-serializer row. The Java row runs `bench/java/BenchWordCount.java` "
-        "(`WordSpout` with message ids, `CountBolt` as a `BaseBasicBolt`, `par=2`, fields "
-        "grouping), merged into the topology jar with `--extra-jar`: no Python process, "
-        "no pipe, the cost of Storm itself. The worker JVM's CPU includes the acker and "
-        "Storm's own threads; the Python CPU is the 1 spout + 2 bolt processes.",
+        "(`WordSpout` with message ids, `CountBolt` a `BaseRichBolt` that anchors and acks, "
+        "`par=2`, fields grouping), merged into the topology jar with `--extra-jar`: no "
+        "Python process, no pipe, the cost of Storm itself. The worker JVM's CPU includes "
+        "the acker and Storm's own threads; the Python CPU is the 1 spout + 2 bolt processes.",
         "",
         "Raw samples: `.bench/cluster-serializer.json` (not committed).",
         SERIALIZER_MARK_END,

@@ -3,10 +3,10 @@ package stormbridge.bench;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.storm.spout.SpoutOutputCollector;
+import org.apache.storm.task.OutputCollector;
 import org.apache.storm.task.TopologyContext;
-import org.apache.storm.topology.BasicOutputCollector;
 import org.apache.storm.topology.OutputFieldsDeclarer;
-import org.apache.storm.topology.base.BaseBasicBolt;
+import org.apache.storm.topology.base.BaseRichBolt;
 import org.apache.storm.topology.base.BaseRichSpout;
 import org.apache.storm.tuple.Fields;
 import org.apache.storm.tuple.Tuple;
@@ -16,7 +16,7 @@ import org.apache.storm.tuple.Values;
  * The benchmark's word count in Java: the limit of what the cluster does with no Python and no
  * multilang pipe. Same shape as the Python pair (spouts.bench_words.ReliableWordSpout and
  * bolts.wordcount.WordCountBolt): the four words in turn with a message id each, counts with
- * "dog" weighing 10, emitting (word, count) anchored to the input.
+ * "dog" weighing 10, emitting (word, count) anchored to the input and acking it.
  */
 public final class BenchWordCount {
     private BenchWordCount() {
@@ -46,15 +46,27 @@ public final class BenchWordCount {
         }
     }
 
-    /** Counts words ("dog" weighs 10) and emits (word, running count). */
-    public static class CountBolt extends BaseBasicBolt {
+    /**
+     * Counts words ("dog" weighs 10) and emits (word, running count) anchored to the input,
+     * then acks it. A rich bolt: a Thrift JavaObject bolt must be an IBolt (an IBasicBolt is
+     * only wrapped by TopologyBuilder).
+     */
+    public static class CountBolt extends BaseRichBolt {
         private final Map<String, Long> counts = new HashMap<>();
+        private transient OutputCollector collector;
 
         @Override
-        public void execute(Tuple input, BasicOutputCollector collector) {
+        public void prepare(Map<String, Object> conf, TopologyContext context,
+                            OutputCollector collector) {
+            this.collector = collector;
+        }
+
+        @Override
+        public void execute(Tuple input) {
             String word = input.getString(0);
             long count = counts.merge(word, "dog".equals(word) ? 10L : 1L, Long::sum);
-            collector.emit(new Values(word, count));
+            collector.emit(input, new Values(word, count));
+            collector.ack(input);
         }
 
         @Override
