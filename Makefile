@@ -47,8 +47,12 @@ storm: system-deps install-run ## provision Apache Storm 2.8.3 (the pinned relea
 run: storm ## set up everything and run the word-count topology on real Storm (local mode), TIME=60 seconds
 	$(SPARSE) run -n wordcount -t $(TIME)
 
+.PHONY: docker-deps
+docker-deps: ## install docker.io, docker-compose and debootstrap if missing (the Docker cluster test)
+	@bash scripts/docker-engine.sh deps
+
 .PHONY: test
-test: system-deps-test storm lint ## run every check: lint, unit tests, then integration tests on real Storm
+test: system-deps-test docker-deps storm lint ## run every check: lint, unit tests, then integration tests on real Storm (Docker too)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
