@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
 
 from ..deploy.logs import LogQuery, tail_script
 from ..deploy.ssh import RemoteHost, SSHSettings
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     query = LogQuery(name, ctx.env.log.path, args.pattern)
     script = tail_script(query, lines=args.num_lines, follow=args.follow)
     if args.follow:
-        return _follow(hosts, ssh, script, args.pool_size)
+        return _follow(hosts, ssh, script)
     results = _hosts.on_each_host(
         hosts, ssh, lambda r: r.run(script, step="reading the worker logs"), args.pool_size
     )
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _follow(hosts: tuple[str, ...], ssh: SSHSettings, script: str, pool_size: int) -> int:
+def _follow(hosts: tuple[str, ...], ssh: SSHSettings, script: str) -> int:
     """``tail -F`` on every host at once until Ctrl-C, which closes every connection (so no
     thread is left waiting on a remote ``tail``)."""
     lock = threading.Lock()
@@ -81,13 +81,24 @@ def _follow(hosts: tuple[str, ...], ssh: SSHSettings, script: str, pool_size: in
             with lock:
                 print(f"sparse: {exc}", file=sys.stderr, flush=True)
 
-    pool = ThreadPoolExecutor(max_workers=max(pool_size, len(hosts)))
-    futures = [pool.submit(one, remote) for remote in remotes]
+    # daemon threads: a thread still inside Fabric after Ctrl-C must not keep the process alive
+    threads = [threading.Thread(target=one, args=(r,), daemon=True) for r in remotes]
+    for thread in threads:
+        thread.start()
     try:
-        for future in futures:
-            future.result()
+        while any(thread.is_alive() for thread in threads):
+            for thread in threads:
+                thread.join(timeout=0.5)
     finally:
-        for remote in remotes:
-            remote.close()
-        pool.shutdown(wait=False, cancel_futures=True)
+
+        def close_all() -> None:
+            for remote in remotes:
+                remote.close()
+
+        closer = threading.Thread(target=close_all, daemon=True)
+        closer.start()
+        end = time.monotonic() + 5
+        closer.join(timeout=5)
+        for thread in threads:
+            thread.join(timeout=max(0.0, end - time.monotonic()))
     return 0
