@@ -17,6 +17,7 @@ import contextlib
 import shlex
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,9 +277,26 @@ def forward_local(
                     f"{host}: cannot open the SSH tunnel 127.0.0.1:{port} -> "
                     f"{remote_host}:{remote_port}: {_describe(exc)}"
                 ) from exc
+            _wait_listening(host, port, settings.connect_timeout)
             yield port
     finally:
         remote.close()
+
+
+def _wait_listening(host: str, port: int, timeout: float) -> None:
+    """Fabric's tunnel binds its local port in a thread of its own: wait until it accepts."""
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+            return
+        except OSError as exc:
+            if time.monotonic() >= end:
+                raise DeployError(
+                    f"{host}: the SSH tunnel's local end 127.0.0.1:{port} did not open within "
+                    f"{timeout:g} s: {exc}"
+                ) from exc
+            time.sleep(0.05)
 
 
 def _tail(text: str) -> str:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import re
+import select
 import shutil
+import signal
 import socket
+import subprocess
 import sys
 import time
 import zipfile
@@ -94,6 +97,12 @@ def probe(host: SSHHost, venv: str, modules: str = "tabulate, orjson, stormbridg
     """Import ``modules`` with the host's virtualenv (run inside the host)."""
     code = f"import {modules}, sys, tabulate; print(sys.prefix, tabulate.__name__)"
     return host.run(f"{venv}/bin/python", "-c", code).stdout.strip()
+
+
+def _default_sigint() -> None:
+    """In the child: SIGINT as a terminal would deliver it (a background test run inherits it
+    ignored, and Python then never raises KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_submit_deploys_skips_unchanged_and_overwrites(
@@ -222,3 +231,38 @@ def test_use_ssh_for_nimbus_tunnels_to_a_nimbus_bound_to_its_host_address(
     assert f"target {host.address} port {nimbus.address[1]}" in host.log_text()
     with socket.socket() as sock:  # the tunnel is closed once the command is done
         assert sock.connect_ex(("127.0.0.1", int(local.group(1)))) != 0
+
+
+def test_tail_follows_a_hosts_worker_log_until_ctrl_c(
+    ssh_hosts: Callable[..., list[SSHHost]], ssh_keys: SSHKeys, tmp_path: Path
+) -> None:
+    (host,) = ssh_hosts(1)
+    logs = f"{HOST_ROOT}/logs"
+    folder = f"{logs}/workers-artifacts/wordcount-1-1700000000/6700"
+    host.run("mkdir", "-p", folder)
+    host.run("sh", "-c", f"echo first line > {folder}/worker.log")
+    config = make_project(tmp_path / "wc", "127.0.0.1:1", [host], ssh_keys, log={"path": logs})
+    follow = subprocess.Popen(
+        [sys.executable, "-m", "stormbridge.cli.main", "tail", "--config", str(config), "-f"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+        preexec_fn=_default_sigint,
+    )  # fmt: skip
+    try:
+        assert follow.stdout is not None
+        lines: list[str] = []
+        end = time.monotonic() + 60
+        while time.monotonic() < end and not any("second line" in x for x in lines):
+            ready, _, _ = select.select([follow.stdout], [], [], 1.0)
+            if ready:
+                lines.append(follow.stdout.readline())
+            if any("first line" in x for x in lines):
+                host.run("sh", "-c", f"echo second line >> {folder}/worker.log")
+        assert f"{host.address} | first line\n" in lines
+        assert f"{host.address} | second line\n" in lines
+        follow.send_signal(signal.SIGINT)
+        follow.communicate(timeout=30)  # drains the pipes while it stops
+        assert follow.returncode == 130
+    finally:
+        if follow.poll() is None:
+            follow.kill()
+            follow.wait()
