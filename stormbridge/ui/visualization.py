@@ -13,8 +13,8 @@ object keyed by component id::
 The keys Storm sends are kept; stormbridge adds ``:rate`` (tuples per second over the last ten
 minutes, Storm's ``600`` window, or the component's uptime when it is younger: transferred by a
 spout, executed by a bolt), ``:emitted`` (in the asked window) and, on each input, ``:fields``
-(the fields of a fields grouping). ``visualization_table`` is Storm's ``visualizationTable``: the streams, four
-per row, system streams unchecked.
+(the fields of a fields grouping). ``visualization_table`` is Storm's ``visualizationTable``:
+the streams, four per row, system streams unchecked.
 """
 
 from __future__ import annotations

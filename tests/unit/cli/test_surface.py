@@ -43,9 +43,7 @@ def test_no_command_and_unknown_flag(capsys: pytest.CaptureFixture[str]) -> None
 def test_config_warnings_go_to_stderr(
     make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = make_project(
-        {"x": {"nimbus": "127.0.0.1:1", "wrkers": []}}
-    )
+    config = make_project({"x": {"nimbus": "127.0.0.1:1", "wrkers": []}})
     assert main(["list", "--config", str(config), "--timeout", "1"]) == 1
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("sparse: warning: ") and "wrkers is not a known setting" in err[0]
