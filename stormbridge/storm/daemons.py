@@ -47,6 +47,7 @@ __all__ = [
     "Progress",
     "cluster_status",
     "daemon_command",
+    "revive_daemons",
     "start_cluster",
     "stop_cluster",
 ]
@@ -497,6 +498,33 @@ def _start_all(
         url = f"http://{host}:{ports.logviewer}/"
         _wait("the logviewer to answer", lambda: health.http_answers(url), record, deadline, 2.0)
         say(f"  logviewer answers at {url} ({since()})")
+
+
+def revive_daemons(spec: ClusterSpec, progress: Progress | None = None) -> list[str]:
+    """Start again every daemon of the cluster in ``spec.state_dir`` whose processes are gone.
+
+    Storm's daemons are fail-fast and meant to run under a process supervisor that restarts
+    them: a Storm supervisor halts itself on some errors (for one, a topology killed while its
+    blobs are still being localized: "Unable to read local file", then "Halting process").
+    This is that restart, on demand: each dead daemon runs its recorded command again, its
+    output appended to the same file. Returns the names restarted (empty when all live).
+    """
+    say: Progress = progress or (lambda _msg: None)
+    record = load_record(spec.state_dir)
+    if record is None:
+        raise ClusterError(f"no cluster is recorded in {spec.state_dir}: start one first")
+    env = _daemon_env(find_java(), spec)
+    revived: list[str] = []
+    for i, daemon in enumerate(record.daemons):
+        if _group_alive(daemon):
+            continue
+        pid = _spawn(list(daemon.command), Path(daemon.out), spec.state_dir, env)
+        record.daemons[i] = dataclasses.replace(daemon, pid=pid, pgid=pid)
+        revived.append(daemon.name)
+        say(f"{daemon.name} was not running: started it again (pid {pid})")
+    if revived:
+        save_record(spec.state_dir, record)
+    return revived
 
 
 # --- down -------------------------------------------------------------------------------------

@@ -25,16 +25,17 @@ Fields of :class:`StormCluster`: ``nimbus_host``, ``nimbus_port``, ``nimbus`` ("
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from stormbridge.errors import ClusterError, ConfigError, StormHomeError
+from stormbridge.errors import ClusterError, ConfigError, NimbusUnreachableError, StormHomeError
 from stormbridge.storm.config import ClusterSpec
-from stormbridge.storm.daemons import start_cluster, stop_cluster
-from stormbridge.storm.health import check_port_free
+from stormbridge.storm.daemons import revive_daemons, start_cluster, stop_cluster
+from stormbridge.storm.health import check_port_free, nimbus_view
 from stormbridge.storm.home import StormHome, provision, resolve_home
 from stormbridge.storm.state import ClusterRecord
 
@@ -60,6 +61,7 @@ class StormCluster:
     slots: int
     metrics_secs: int
     record: ClusterRecord
+    spec: ClusterSpec
 
     @property
     def nimbus(self) -> str:
@@ -154,6 +156,7 @@ def storm_cluster(
         slots=spec.slots,
         metrics_secs=spec.metrics_secs,
         record=record,
+        spec=spec,
     )
     try:
         yield cluster
@@ -165,3 +168,34 @@ def storm_cluster(
             for line in cluster.log_tail().splitlines():
                 reporter.write_line(line)
         stop_cluster(spec.state_dir, grace=30.0)  # raises if anything survives SIGKILL
+
+
+@pytest.fixture(autouse=True)
+def _storm_daemons_alive(request: pytest.FixtureRequest) -> None:
+    """Before a test that uses the session cluster, start again any daemon that died.
+
+    Storm's daemons are fail-fast and meant to run under a process supervisor: a supervisor
+    halts itself when, for one, an earlier test's topology was killed while its blobs were
+    still being localized. A production host's process supervisor restarts it; this does the
+    same (saying so), then waits until Nimbus sees every supervisor again, so one test's
+    kill cannot leave the next without slots.
+    """
+    if "storm_cluster" not in request.fixturenames:
+        return
+    cluster: StormCluster = request.getfixturevalue("storm_cluster")
+    revived = revive_daemons(cluster.spec)
+    if not revived:
+        return
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"[storm_cluster] restarted {', '.join(revived)} (it had halted)")
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            view = nimbus_view(cluster.nimbus_host, cluster.nimbus_port, timeout=5.0)
+            if view.supervisors >= cluster.spec.supervisors:
+                return
+        except NimbusUnreachableError:
+            pass
+        time.sleep(2)
+    pytest.fail(f"restarted {revived} but Nimbus did not see every supervisor within 180 s")
