@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_WAIT",
     "Context",
     "add_ackers",
+    "add_cluster",
     "add_config",
     "add_debug",
     "add_environment",
@@ -69,24 +70,22 @@ DEFAULT_WAIT = 5
 # --------------------------------------------------------------------------- argparse types
 
 
-def positive_int(text: str) -> int:
+def _whole_number(text: str, low: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= _MAX_INT:
-        raise argparse.ArgumentTypeError(f"{text!r} must be from 1 to {_MAX_INT}")
+    if not low <= value <= _MAX_INT:
+        raise argparse.ArgumentTypeError(f"{text!r} must be from {low} to {_MAX_INT}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _whole_number(text, 1)
 
 
 def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value <= _MAX_INT:
-        raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to {_MAX_INT}")
-    return value
+    return _whole_number(text, 0)
 
 
 def positive_float(text: str) -> float:
@@ -250,6 +249,14 @@ def add_timeout(parser: argparse.ArgumentParser, default: float = DEFAULT_TIMEOU
         help=f"give up on Nimbus/UI calls after this many seconds (default {default:g}); "
         "7000ms for milliseconds (streamparse's unit)",
     )
+
+
+def add_cluster(parser: argparse.ArgumentParser) -> None:
+    """The flags of every command that asks the env's cluster about all of it: -e, --config,
+    --timeout."""
+    add_environment(parser)
+    add_config(parser)
+    add_timeout(parser)
 
 
 def add_running_topology(parser: argparse.ArgumentParser) -> None:

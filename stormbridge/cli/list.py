@@ -15,9 +15,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="list the topologies on the cluster",
         description="List the topologies running on the env's Nimbus.",
     )
-    _common.add_environment(parser)
-    _common.add_config(parser)
-    _common.add_timeout(parser)
+    _common.add_cluster(parser)
     parser.set_defaults(func=run)
 
 

@@ -28,8 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "update_virtualenv",
     "kill",
     "list",
-    "activate",
-    "deactivate",
+    "activate",  # and "deactivate"
     "rebalance",
     "jar",
     "stats",

@@ -19,9 +19,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="For each supervisor host: slots used and total, and the workers and "
         "executors of each topology on it.",
     )
-    _common.add_environment(parser)
-    _common.add_config(parser)
-    _common.add_timeout(parser)
+    _common.add_cluster(parser)
     parser.set_defaults(func=run)
 
 

@@ -18,9 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="uptime of every worker process (Storm UI)",
         description="List every worker process: host, port, topology, executors, uptime.",
     )
-    _common.add_environment(parser)
-    _common.add_config(parser)
-    _common.add_timeout(parser)
+    _common.add_cluster(parser)
     parser.set_defaults(func=run)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -18,7 +18,6 @@ from stormbridge.ui.client import UIClient
 
 from . import nimbus_data as data
 from .conftest import request, serve
-from .hostile import TricklingServer
 from .scripted_nimbus import ScriptedNimbus
 
 
@@ -43,16 +42,12 @@ def bounded(call: Callable[[], Any], limit: float) -> tuple[Any, BaseException |
 
 
 @pytest.fixture
-def trickling_nimbus() -> Iterator[TricklingServer]:
-    server = TricklingServer(struct.pack("!i", 1000), interval=0.1)  # 1000 bytes at 10 per s
-    try:
-        yield server
-    finally:
-        server.close()
+def trickling_nimbus(trickling_server: Callable[..., Any]) -> Any:
+    return trickling_server(struct.pack("!i", 1000), interval=0.1)  # 1000 bytes at 10 per s
 
 
 def test_ui_request_to_a_trickling_nimbus_ends_at_the_deadline(
-    trickling_nimbus: TricklingServer,
+    trickling_nimbus: Any,
 ) -> None:
     for ui in serve(NimbusBackend([("127.0.0.1", trickling_nimbus.port)], timeout=1.0)):
         reply, error, elapsed = bounded(partial(request, ui.url + "/api/v1/cluster/summary"), 20)
@@ -87,31 +82,29 @@ def test_one_ui_request_shares_one_deadline_across_its_nimbus_calls(
         assert elapsed < 10
 
 
-def test_ui_client_against_a_trickling_server_ends_at_the_deadline() -> None:
+def test_ui_client_against_a_trickling_server_ends_at_the_deadline(
+    trickling_server: Callable[..., Any],
+) -> None:
     headers = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
     for prefix in (b"HTTP/1.1 200 OK\r\n", headers):  # trickling headers, then body
-        server = TricklingServer(
+        server = trickling_server(
             prefix, interval=0.1, drip=b"X-A: b\r\n" if prefix[-3] != 10 else b" "
         )
-        try:
-            client = UIClient(f"http://127.0.0.1:{server.port}", timeout=1.0)
-            _, error, elapsed = bounded(client.cluster_summary, 20)
-            assert isinstance(error, UIError), repr(error)
-            assert "did not answer GET" in str(error) and "within 1 s" in str(error)
-            assert elapsed < 10
-        finally:
-            server.close()
-
-
-def test_ui_client_against_a_server_that_is_not_http() -> None:
-    server = TricklingServer(b"SSH-2.0-OpenSSH_9.2\r\n\r\n", interval=0.05, drip=b"")
-    try:
-        _, error, _ = bounded(
-            UIClient(f"http://127.0.0.1:{server.port}", timeout=2).cluster_summary, 20
-        )
+        client = UIClient(f"http://127.0.0.1:{server.port}", timeout=1.0)
+        _, error, elapsed = bounded(client.cluster_summary, 20)
         assert isinstance(error, UIError), repr(error)
-    finally:
-        server.close()
+        assert "did not answer GET" in str(error) and "within 1 s" in str(error)
+        assert elapsed < 10
+
+
+def test_ui_client_against_a_server_that_is_not_http(
+    trickling_server: Callable[..., Any],
+) -> None:
+    server = trickling_server(b"SSH-2.0-OpenSSH_9.2\r\n\r\n", interval=0.05, drip=b"")
+    _, error, _ = bounded(
+        UIClient(f"http://127.0.0.1:{server.port}", timeout=2).cluster_summary, 20
+    )
+    assert isinstance(error, UIError), repr(error)
 
 
 @pytest.mark.parametrize("bad", [0, -1, float("inf"), float("nan")])

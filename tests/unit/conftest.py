@@ -1,11 +1,18 @@
-"""A TCP server on 127.0.0.1 that answers every request with a prefix, then trickles one byte
-every ``interval`` seconds: each read succeeds well within a per-read timeout, the answer never
-completes."""
+"""Fixtures shared by the unit tests.
+
+``trickling_server(prefix, interval=0.1, drip=b"x")`` starts a TCP server on 127.0.0.1 that
+answers every request with ``prefix``, then trickles ``drip`` every ``interval`` seconds: each
+read succeeds well within a per-read timeout, the answer never completes (a hostile Nimbus or
+UI). Servers are closed at the end of the test.
+"""
 
 from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable, Iterator
+
+import pytest
 
 
 class TricklingServer:
@@ -44,3 +51,18 @@ class TricklingServer:
         self.stop.set()
         self.listener.close()
         self.thread.join(5)
+
+
+@pytest.fixture
+def trickling_server() -> Iterator[Callable[..., TricklingServer]]:
+    servers: list[TricklingServer] = []
+
+    def start(prefix: bytes, interval: float = 0.1, drip: bytes = b"x") -> TricklingServer:
+        servers.append(TricklingServer(prefix, interval, drip))
+        return servers[-1]
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.close()
