@@ -95,9 +95,16 @@ def test_a_failing_command_ends_the_script_with_sparse_exit_code(
     assert "nope" in capsys.readouterr().err
 
 
-def test_commands_needing_ssh_to_worker_logs_say_so(capsys: pytest.CaptureFixture[str]) -> None:
-    assert sparse.main(["tail", "-n", "x"]) == 1
-    assert "not provided by stormbridge" in capsys.readouterr().err
+def test_remove_logs_without_ssh_settings_is_a_clear_error(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from streamparse.cli.remove_logs import remove_logs
+
+    with pytest.raises(SystemExit) as info:
+        remove_logs("wordcount", config_file=str(project), options={"sudo_user": "storm"})
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert "sparse: error:" in err and "not provided" not in err
 
 
 def test_resolve_options_precedence() -> None:

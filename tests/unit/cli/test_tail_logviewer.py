@@ -102,6 +102,21 @@ def test_last_lines_prefixed_with_host_and_port(
     ]
 
 
+def test_streamparse_tail_topology_runs_sparse_tail(
+    cluster: Cluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from streamparse.cli import sparse as streamparse_sparse
+    from streamparse.cli.tail import tail_topology
+
+    capsys.readouterr()
+    tail_topology(config_file=str(cluster.config), num_lines=2, pattern="worker")
+    assert capsys.readouterr().out.splitlines() == [
+        f"127.0.0.1:6700 | line {i:05d} of the worker log ............." for i in (2998, 2999)
+    ]
+    assert streamparse_sparse.main(["tail", "--config", str(cluster.config), "-l", "1"]) == 0
+    assert capsys.readouterr().out.startswith("127.0.0.1:6700 | line 02999")
+
+
 def test_many_lines_span_several_logviewer_pages(
     cluster: Cluster, capsys: pytest.CaptureFixture[str]
 ) -> None:
