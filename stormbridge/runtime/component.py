@@ -37,9 +37,11 @@ from .protocol.values import INT64_MAX, INT64_MIN
 from .tuple import HEARTBEAT_STREAM, Tuple
 
 __all__ = [
+    "BATCHED_TRANSPORT",
     "METRICS_CONF_KEY",
     "OWN_SERIALIZER_CLASS",
     "SERIALIZER_CONF_KEY",
+    "TRANSPORT_CONF_KEY",
     "Component",
     "Terminated",
 ]
@@ -53,6 +55,11 @@ SERIALIZER_CONF_KEY = "topology.multilang.serializer"
 #: stormbridge's own serializer (``stormbridge/storm/java/multilang/``): it reads a direct
 #: emit's ``"task"`` correctly, so direct emits are allowed when the handshake names it.
 OWN_SERIALIZER_CLASS = "stormbridge.multilang.FastJsonSerializer"
+#: The handshake conf key stormbridge's own shell bolt/spout classes add (value
+#: :data:`BATCHED_TRANSPORT`): the Python side may then answer a ``next`` carrying ``"max"``
+#: with several emits. Storm's stock ShellBolt/ShellSpout never send it: the plain protocol.
+TRANSPORT_CONF_KEY = "stormbridge.transport"
+BATCHED_TRANSPORT = "batched"
 #: The component conf key declaring the metrics ``report_metric`` may send (name -> kind).
 METRICS_CONF_KEY = "stormbridge.metrics"
 
@@ -189,6 +196,8 @@ class Component:
     allow_direct_emit: bool = False
     #: Whether the handshake's ``topology.multilang.serializer`` reads direct emits correctly.
     _serializer_takes_task: bool = False
+    #: Whether the handshake came from stormbridge's batched shell classes.
+    _batched_transport: bool = False
     #: The metric names the handshake's conf declares (registered by our serializer).
     _declared_metrics: frozenset[str] = frozenset()
 
@@ -483,6 +492,7 @@ class Component:
         self.storm_conf = storm_conf
         self.context = context
         self._serializer_takes_task = storm_conf.get(SERIALIZER_CONF_KEY) == OWN_SERIALIZER_CLASS
+        self._batched_transport = storm_conf.get(TRANSPORT_CONF_KEY) == BATCHED_TRANSPORT
         declared = storm_conf.get(METRICS_CONF_KEY)
         self._declared_metrics = frozenset(declared) if isinstance(declared, dict) else frozenset()
         self.logger = logging.getLogger(f"pystorm.component.{self.component_name}")

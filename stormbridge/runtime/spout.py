@@ -23,6 +23,10 @@ class Spout(Component):
     answered with exactly one ``sync`` after its hook returns.
     """
 
+    #: Emits so far: a ``next`` carrying ``"max"`` (the batched transport) calls
+    #: :meth:`next_tuple` again while the last call emitted and fewer than ``max`` went out.
+    _emits = 0
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._general_io = self._io_overridden()
@@ -82,6 +86,7 @@ class Spout(Component):
         need_task_ids: bool = False,
     ) -> list[int] | None:
         """Emit ``tup``; with a ``tup_id`` the tuple is tracked (acked or failed later)."""
+        self._emits += 1
         if self._general_io:
             return self._emit_general(tup, tup_id, stream, direct_task, need_task_ids)
         if direct_task is None and not need_task_ids:
@@ -149,7 +154,7 @@ class Spout(Component):
             )
         command = cmd.get("command")
         if command == "next":
-            self.next_tuple()
+            self._next_tuples(cmd)
         elif command == "ack":
             self.ack(cmd.get("id"))
         elif command == "fail":
@@ -178,11 +183,16 @@ class Spout(Component):
         append = self._append
         sync_body = self._sync_body
         next_tuple = self.next_tuple
+        next_tuples = self._next_tuples
+        batched = self._batched_transport
         while True:
             cmd = pending.popleft() if pending else read()
             command = cmd.get("command") if type(cmd) is dict else None
             if command == "next":
-                next_tuple()
+                if batched and "max" in cmd:
+                    next_tuples(cmd)
+                else:
+                    next_tuple()
             elif command in ("ack", "fail", "activate", "deactivate"):
                 self._pending_commands.appendleft(cmd)
                 self._run()  # the rare commands: one code path with the checks
@@ -191,6 +201,19 @@ class Spout(Component):
                 pending.appendleft(cmd)
                 self._run()  # raises the precise ProtocolError
             append(sync_body)
+
+    def _next_tuples(self, cmd: dict[str, Any]) -> None:
+        """Answer one ``next``: :meth:`next_tuple` once, or, when the handshake offered the
+        batched transport and the ``next`` carries ``"max": k``, again while the last call
+        emitted something and fewer than k tuples went out (never waiting for data)."""
+        limit = cmd.get("max") if self._batched_transport else None
+        start = last = self._emits
+        self.next_tuple()
+        if type(limit) is not int:
+            return
+        while self._emits != last and self._emits - start < limit:
+            last = self._emits
+            self.next_tuple()
 
     def _handle_run_exception(self, exc: BaseException) -> None:
         # raise_exception sends error + sync; Storm keeps waiting for the command's sync.

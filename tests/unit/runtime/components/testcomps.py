@@ -157,3 +157,15 @@ class KeyFailingBatcher(BatchingBolt):
 
     def process_batch(self, key, tups):
         self.emit([key, len(tups)])
+
+
+class LimitedSpout(Spout):
+    """Emits 1, 2, ... with message ids, up to 3 tuples in all; then nothing."""
+
+    def initialize(self, conf, ctx):
+        self.n = 0
+
+    def next_tuple(self):
+        if self.n < 3:
+            self.n += 1
+            self.emit([self.n], tup_id=self.n)
