@@ -19,7 +19,13 @@ from ..deploy.hooks import env_config_dict, run_hooks
 from ..deploy.nimbus import nimbus_session
 from ..dsl.topology import validate_topology_name
 from ..errors import AlreadyAliveError, JarError, NotAliveError
-from ..storm.multilang import default_serializer_conf, jar_has_serializer
+from ..storm.multilang import (
+    batched_topology,
+    default_serializer_conf,
+    jar_has_batched_classes,
+    jar_has_serializer,
+    wants_batched_transport,
+)
 from . import _common, _deploy
 from ._build import build_topology_jar, check_serializer, compile_for_env
 
@@ -116,6 +122,10 @@ def run(args: argparse.Namespace) -> int:
         _common.report_whole_packages(info.whole_packages_because)
     # stormbridge's serializer when the jar carries it and no serializer was chosen
     default_serializer_conf(conf, available=jar_has_serializer(jar))
+    # and its batched shell classes for the Python components (stormbridge.transport: stock
+    # keeps Storm's ShellBolt/ShellSpout)
+    if wants_batched_transport(conf, available=jar_has_batched_classes(jar)):
+        batched_topology(thrift_topology)
 
     with nimbus_session(ctx.env, ssh, timeout=args.timeout) as nimbus:
         existing = _find(nimbus, name)

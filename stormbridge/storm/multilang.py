@@ -1,4 +1,4 @@
-"""stormbridge's multilang serializer on the JVM side of the pipe.
+"""stormbridge's multilang serializer and batched shell classes on the JVM side of the pipe.
 
 ``java/multilang/`` holds :data:`SERIALIZER_CLASS`, an ``org.apache.storm.multilang.ISerializer``
 that speaks the wire format of Storm's ``JsonSerializer`` with a hand-written parser and writer
@@ -9,6 +9,12 @@ cached like the local-mode runner) and packs it into a small jar that the topolo
 (:func:`find_serializer_jar` says why not when there is no JDK or no Storm home here).
 :func:`default_serializer_conf` sets ``topology.multilang.serializer`` to it when the user did
 not choose a serializer and the jar carries the classes.
+
+The same jar carries the batched transport's :data:`BATCH_BOLT_CLASS`/:data:`BATCH_SPOUT_CLASS`
+(Storm's ShellBolt/ShellSpout semantics, many tuples per flush, several emits per ``next``):
+:func:`batched_topology` turns the project's Python components of a compiled topology into
+``JavaObject`` components of those classes (constructor: the ShellComponent's two strings)
+unless the conf sets ``stormbridge.transport: stock``.
 """
 
 from __future__ import annotations
@@ -19,27 +25,50 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import StormBridgeError, StormHomeError
-from ..runtime.component import OWN_SERIALIZER_CLASS, SERIALIZER_CONF_KEY
+from ..dsl.boot import BOOT_DIR
+from ..errors import ConfigError, StormBridgeError, StormHomeError
+from ..runtime.component import (
+    BATCHED_TRANSPORT,
+    OWN_SERIALIZER_CLASS,
+    SERIALIZER_CONF_KEY,
+    TRANSPORT_CONF_KEY,
+)
+from ..thrift import storm_thrift
 from .home import StormHome, default_cache_root, resolve_home
 from .javac import compile_java, jar_classes
 
 __all__ = [
+    "BATCH_BOLT_CLASS",
+    "BATCH_SPOUT_CLASS",
     "SERIALIZER_CLASS",
     "SERIALIZER_CONF_KEY",
     "SERIALIZER_SOURCES",
     "STOCK_SERIALIZER",
+    "STOCK_TRANSPORT",
+    "TRANSPORT_CONF_KEY",
     "SerializerJar",
+    "batched_topology",
     "default_serializer_conf",
     "find_serializer_jar",
+    "jar_has_batched_classes",
     "jar_has_serializer",
     "serializer_jar",
+    "wants_batched_transport",
 ]
 
 SERIALIZER_CLASS = OWN_SERIALIZER_CLASS
 STOCK_SERIALIZER = "org.apache.storm.multilang.JsonSerializer"
 SERIALIZER_SOURCES = tuple(sorted((Path(__file__).with_name("java") / "multilang").glob("*.java")))
 _ENTRY = SERIALIZER_CLASS.replace(".", "/") + ".class"
+BATCH_BOLT_CLASS = "stormbridge.multilang.BatchShellBolt"
+BATCH_SPOUT_CLASS = "stormbridge.multilang.BatchShellSpout"
+#: ``stormbridge.transport`` values: the batched classes (default when the jar has them) or
+#: Storm's own ShellBolt/ShellSpout (Thrift ShellComponents, the plain protocol).
+STOCK_TRANSPORT = "stock"
+_TRANSPORTS = (BATCHED_TRANSPORT, STOCK_TRANSPORT)
+_BATCH_ENTRIES = tuple(
+    c.replace(".", "/") + ".class" for c in (BATCH_BOLT_CLASS, BATCH_SPOUT_CLASS)
+)
 _JAR_NAME = "stormbridge-multilang.jar"
 
 
@@ -89,13 +118,57 @@ def find_serializer_jar(
         return SerializerJar(None, str(exc))
 
 
-def jar_has_serializer(jar: Path) -> bool:
-    """Whether the jar at ``jar`` carries :data:`SERIALIZER_CLASS`."""
+def _jar_has(jar: Path, entries: tuple[str, ...]) -> bool:
     try:
         with zipfile.ZipFile(jar) as zf:
-            return _ENTRY in zf.namelist()
+            names = set(zf.namelist())
     except (OSError, zipfile.BadZipFile):
         return False
+    return all(entry in names for entry in entries)
+
+
+def jar_has_serializer(jar: Path) -> bool:
+    """Whether the jar at ``jar`` carries :data:`SERIALIZER_CLASS`."""
+    return _jar_has(jar, (_ENTRY,))
+
+
+def jar_has_batched_classes(jar: Path) -> bool:
+    """Whether the jar at ``jar`` carries the batched transport's shell bolt and spout."""
+    return _jar_has(jar, (_ENTRY, *_BATCH_ENTRIES))
+
+
+def wants_batched_transport(conf: Mapping[str, Any], *, available: bool) -> bool:
+    """Whether to compile Python components to the batched classes: ``available`` (the jar
+    has them) and the conf's ``stormbridge.transport`` is unset or ``batched``."""
+    chosen = conf.get(TRANSPORT_CONF_KEY) or BATCHED_TRANSPORT
+    if chosen not in _TRANSPORTS:
+        raise ConfigError(
+            f"{TRANSPORT_CONF_KEY} must be one of {', '.join(_TRANSPORTS)}, not {chosen!r}"
+        )
+    return available and chosen == BATCHED_TRANSPORT
+
+
+def batched_topology(topology: Any) -> int:
+    """Turn, in place, the Thrift ``StormTopology``'s Python components of this project (shell
+    components started through a boot script) into ``JavaObject`` components of the batched
+    classes, with the shell command and script as constructor arguments. Other shell
+    components (another language, a pystorm script) stay Storm's. Returns how many changed."""
+    t = storm_thrift()
+    changed = 0
+    for kind, cls in (("spouts", BATCH_SPOUT_CLASS), ("bolts", BATCH_BOLT_CLASS)):
+        for component in (getattr(topology, kind, None) or {}).values():
+            obj = component.spout_object if kind == "spouts" else component.bolt_object
+            shell = obj.shell
+            if shell is None or not (shell.script or "").startswith(BOOT_DIR + "/"):
+                continue
+            args = [
+                t.JavaObjectArg(string_arg=shell.execution_command),
+                t.JavaObjectArg(string_arg=shell.script),
+            ]
+            obj.shell = None
+            obj.java_object = t.JavaObject(full_class_name=cls, args_list=args)
+            changed += 1
+    return changed
 
 
 def default_serializer_conf(conf: dict[str, Any], *, available: bool) -> bool:

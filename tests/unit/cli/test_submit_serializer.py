@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from stormbridge.cli.main import main
-from stormbridge.storm.multilang import SERIALIZER_CLASS, STOCK_SERIALIZER, find_serializer_jar
+from stormbridge.storm.multilang import (
+    BATCH_BOLT_CLASS,
+    BATCH_SPOUT_CLASS,
+    SERIALIZER_CLASS,
+    STOCK_SERIALIZER,
+    find_serializer_jar,
+)
 from stormbridge.testing.nimbus import FakeNimbus
 
 REPO = Path(__file__).resolve().parents[3]
@@ -129,3 +135,51 @@ def test_without_javac_the_jar_falls_back(
     assert err.count("sparse: note: the topology jar uses Storm's stock multilang") == 1
     assert "javac (a Java 17 JDK, not only a JRE) is needed" in err
     assert ENTRY not in entries(config)
+
+
+def _objects(topology: object) -> dict[str, object]:
+    spouts = {k: v.spout_object for k, v in (topology.spouts or {}).items()}  # type: ignore[attr-defined]
+    bolts = {k: v.bolt_object for k, v in (topology.bolts or {}).items()}  # type: ignore[attr-defined]
+    return {**spouts, **bolts}
+
+
+def test_submit_runs_python_components_on_the_batched_classes(
+    with_jdk: None, config: Path, nimbus: FakeNimbus
+) -> None:
+    assert main(["submit", "--config", str(config)]) == 0
+    objects = _objects(nimbus.topologies["wordcount"].topology)
+    assert set(objects) == {"word_spout", "count_bolt"}
+    spout, bolt = objects["word_spout"], objects["count_bolt"]
+    assert spout.shell is None and bolt.shell is None  # type: ignore[attr-defined]
+    assert spout.java_object.full_class_name == BATCH_SPOUT_CLASS  # type: ignore[attr-defined]
+    assert bolt.java_object.full_class_name == BATCH_BOLT_CLASS  # type: ignore[attr-defined]
+    command, script = (a.string_arg for a in bolt.java_object.args_list)  # type: ignore[attr-defined]
+    assert command == "python3"
+    assert script == "_stormbridge/boot/bolts.wordcount.WordCountBolt.py"
+    names = entries(config)
+    assert "stormbridge/multilang/BatchShellBolt.class" in names
+    assert "stormbridge/multilang/BatchShellSpout.class" in names
+
+
+def test_transport_stock_keeps_storms_shell_components(
+    with_jdk: None, config: Path, nimbus: FakeNimbus
+) -> None:
+    assert main(["submit", "--config", str(config), "-o", "stormbridge.transport=stock"]) == 0
+    for obj in _objects(nimbus.topologies["wordcount"].topology).values():
+        assert obj.java_object is None  # type: ignore[attr-defined]
+        assert obj.shell.script.startswith("_stormbridge/boot/")  # type: ignore[attr-defined]
+
+
+def test_a_jar_without_the_batched_classes_keeps_shell_components(
+    config: Path, nimbus: FakeNimbus, tmp_path: Path
+) -> None:
+    jar = tmp_path / "prebuilt.jar"
+    with zipfile.ZipFile(jar, "w") as zf:
+        zf.writestr(ENTRY, b"")  # the serializer alone (an older stormbridge's jar)
+    assert main(["submit", "--config", str(config), "-j", str(jar)]) == 0
+    for obj in _objects(nimbus.topologies["wordcount"].topology).values():
+        assert obj.java_object is None and obj.shell is not None  # type: ignore[attr-defined]
+
+
+def test_an_unknown_transport_is_refused(with_jdk: None, config: Path) -> None:
+    assert main(["submit", "--config", str(config), "-o", "stormbridge.transport=fast"]) != 0

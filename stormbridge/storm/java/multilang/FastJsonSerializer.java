@@ -56,6 +56,8 @@ public class FastJsonSerializer implements ISerializer {
 
     private static final byte[] NEXT_FRAME = JsonFrameWriter.bytes(
         "{\"command\":\"next\",\"id\":\"\"}");
+    private static final byte[] NEXT_MAX = JsonFrameWriter.bytes(
+        "{\"command\":\"next\",\"id\":\"\",\"max\":");
     private static final byte[] BOLT_ID = JsonFrameWriter.bytes("{\"id\":");
     private static final byte[] BOLT_COMP = JsonFrameWriter.bytes(",\"comp\":");
     private static final byte[] BOLT_STREAM = JsonFrameWriter.bytes(",\"stream\":");
@@ -327,6 +329,42 @@ public class FastJsonSerializer implements ISerializer {
                     throw e;
                 }
             }
+            w.endFrame();
+        }
+    }
+
+    /**
+     * Keeps written frames until {@link #flush} (true) or writes each at once (false, the
+     * default). BatchShellBolt and BatchShellSpout hold frames and flush once per burst.
+     */
+    public void holdFrames(boolean hold) throws IOException {
+        JsonFrameWriter w = writer;
+        synchronized (w) {
+            w.hold = hold;
+            if (!hold) {
+                w.flushHeld();
+            }
+        }
+    }
+
+    /** Writes and flushes the frames held since the last flush. */
+    public void flush() throws IOException {
+        JsonFrameWriter w = writer;
+        synchronized (w) {
+            w.flushHeld();
+        }
+    }
+
+    /**
+     * A {@code next} that lets the subprocess call its spout's next_tuple up to {@code max}
+     * times before its {@code sync} (the batched transport; a plain next is {@code max} 1).
+     */
+    public void writeNext(int max) throws IOException {
+        JsonFrameWriter w = writer;
+        synchronized (w) {
+            w.raw(NEXT_MAX);
+            w.number(max);
+            w.raw('}');
             w.endFrame();
         }
     }

@@ -44,9 +44,27 @@ final class JsonFrameWriter {
         return ascii.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Ends the frame: appends "\nend\n", writes and flushes it, and starts the next one. */
+    /** While true, ended frames stay in the buffer until {@link #flushHeld} (one write and
+     *  one flush per burst: the batched transport's shell components set it). */
+    boolean hold;
+    /** Held bytes past which endFrame writes them out even while holding. */
+    private static final int HOLD_LIMIT = 64 * 1024;
+
+    /** Ends the frame: appends "\nend\n", writes and flushes it, and starts the next one
+     *  (or, while {@link #hold} is set, keeps it for {@link #flushHeld}). */
     void endFrame() throws IOException {
         raw(END);
+        if (hold && len < HOLD_LIMIT) {
+            return;
+        }
+        flushHeld();
+    }
+
+    /** Writes and flushes every ended frame held so far (nothing when there is none). */
+    void flushHeld() throws IOException {
+        if (len == 0) {
+            return;
+        }
         try {
             out.write(buf, 0, len);
             out.flush();
