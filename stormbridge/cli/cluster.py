@@ -1,8 +1,9 @@
-"""``sparse cluster provision | up | down | status | logs | env``: a real Storm cluster here.
+"""``sparse cluster provision | up | down | status | revive | logs | env``: Storm here.
 
 ``provision`` downloads Storm into the per-user cache (Maven); ``up`` starts ZooKeeper, Nimbus,
 the supervisors, the UI (and the logviewer when storm-webapp is available) and waits until the
-cluster is ready; ``status`` checks every daemon; ``logs`` lists or tails the logs; ``down``
+cluster is ready; ``status`` checks every daemon (``revive``, in its own module, restarts the
+dead ones); ``logs`` lists or tails the logs; ``down``
 stops everything ``up`` started, worker JVMs and Python components included.
 
 ``up --hosts N`` builds N hosts out of Linux namespaces instead (root only): ZooKeeper, Nimbus
@@ -35,6 +36,7 @@ from ..storm.multihost import (
     stop_multihost,
 )
 from ..storm.state import ClusterRecord, default_state_dir, load_record
+from . import cluster_revive
 
 __all__ = ["add_parser", "run"]
 
@@ -46,7 +48,7 @@ def _say(msg: str) -> None:
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "cluster",
-        help="provision Storm and run a local cluster (up, down, status, logs, env)",
+        help="provision Storm and run a local cluster (up, down, status, revive, logs, env)",
         description="Provision Apache Storm and run a real cluster on this machine: on "
         "loopback, or (--hosts N, root) on N hosts made of Linux namespaces.",
     )
@@ -154,6 +156,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     with_state(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run, action="status")
+    cluster_revive.add_action(sub, with_state)
 
     p = sub.add_parser("logs", help="list the log files, or tail one daemon's log")
     with_state(p)
@@ -367,21 +370,7 @@ def _status(args: argparse.Namespace, state_dir: Path) -> int:
             "storm_version": record.storm_version,
             "ui_url": record.ui_url,
             "nimbus": f"{record.host}:{record.nimbus_port}",
-            "daemons": [
-                {
-                    "name": h.name,
-                    "pid": h.pid,
-                    "alive": h.alive,
-                    "ports": h.ports,
-                    "ports_open": h.ports_open,
-                    "answering": h.answering,
-                    "healthy": h.healthy,
-                    "detail": h.detail,
-                    "log": h.log,
-                    "children": h.workers,
-                }
-                for h in health
-            ],
+            "daemons": [_daemon_doc(h) for h in health],
         }
         print(json.dumps(doc, indent=2))
         return 0 if healthy else 1

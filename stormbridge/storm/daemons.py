@@ -507,7 +507,9 @@ def revive_daemons(spec: ClusterSpec, progress: Progress | None = None) -> list[
     them: a Storm supervisor halts itself on some errors (for one, a topology killed while its
     blobs are still being localized: "Unable to read local file", then "Halting process").
     This is that restart, on demand: each dead daemon runs its recorded command again, its
-    output appended to the same file. Returns the names restarted (empty when all live).
+    output appended to the same file. A daemon counts as dead when its own process is gone,
+    even if processes it started live on (a killed supervisor's workers keep running, and the
+    new supervisor takes them over). Returns the names restarted (empty when all live).
     """
     say: Progress = progress or (lambda _msg: None)
     record = load_record(spec.state_dir)
@@ -516,7 +518,7 @@ def revive_daemons(spec: ClusterSpec, progress: Progress | None = None) -> list[
     env = _daemon_env(find_java(), spec)
     revived: list[str] = []
     for i, daemon in enumerate(record.daemons):
-        if _group_alive(daemon):
+        if pid_alive(daemon.pid):
             continue
         pid = _spawn(list(daemon.command), Path(daemon.out), spec.state_dir, env)
         record.daemons[i] = dataclasses.replace(daemon, pid=pid, pgid=pid)
