@@ -74,6 +74,10 @@ bench: install ## component benchmarks side by side with streamparse/pystorm -> 
 bench-cluster: storm ## end-to-end word count on a local Storm cluster, stormbridge vs streamparse
 	$(PY) bench/cluster.py
 
+.PHONY: bench-faults
+bench-faults: storm ## fault matrix on a local Storm cluster: every fault in one run of 1,000,000 ids (docs/reliability.md)
+	$(PY) bench/faults.py --only matrix --ids 1000000 --rate 0 --timeout 1800
+
 .PHONY: clean
 clean: ## remove the virtualenv, caches and build output (not the Storm cache)
 	rm -rf $(VENV) .bench build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis _build _resources
