@@ -9,13 +9,20 @@
    ``.bench/cluster/``) and stops it at the end, whatever happens;
 3. writes a throw-away project: the repository's ``src/`` plus ``spouts/bench_words.py``
    (the repository's word spout with message ids, so that acking and
-   ``topology.max.spout.pending`` apply) and two topologies of the same shape —
-   spout → ``WordCountBolt`` (``par=2``, fields grouping on ``word``), 1 worker, 1 acker:
+   ``topology.max.spout.pending`` apply) and topologies of the same shape —
+   spout → ``WordCountBolt`` (``--par``, default 2, fields grouping on ``word``), 1 worker,
+   1 acker — one per row (:data:`ALL_IMPLS`):
 
-   * ``bench-stormbridge``: the classes themselves (stormbridge's DSL, boot scripts, runtime);
    * ``bench-pystorm``: ``ShellSpout.spec``/``ShellBolt.spec`` with
      ``command=<reference venv>/bin/streamparse_run`` and ``script=<module.Class>``, i.e.
-     streamparse 5.0.1 / pystorm 3.1.4 running the same files;
+     streamparse 5.0.1 / pystorm 3.1.4 running the same files on Storm's classes;
+   * ``bench-stormbridge``/``-own``/``-batched``: the classes themselves (stormbridge's DSL,
+     boot scripts, runtime) on Storm's serializer and shell classes, on stormbridge's
+     serializer, and on the batched transport (stormbridge's serializer and shell classes);
+   * ``bench-java``: the same word count as Java spout and bolt (``bench/java``), the limit;
+
+   then the extra rows: ``--scaling-par`` (count_bolt parallelism 1) and
+   ``--big-tuple-bytes`` (each word padded to 1 KiB);
 
 4. for each (one after the other, never together): ``sparse submit``, wait for acks,
    warm up, then poll the UI REST API (``/api/v1/topology/<id>``) every second over a fixed
@@ -23,7 +30,7 @@
    inside the window; the CPU of the Python component processes and of the worker JVM over
    the same span comes from ``/proc``; then kill the topology and wait until its processes
    are gone;
-5. writes the figures and the ratio into ``docs/benchmarks.md`` (between the cluster
+5. writes the figures and the ratios into ``docs/benchmarks.md`` (between the cluster
    markers) and the raw samples into ``.bench/cluster.json``.
 """
 
@@ -59,34 +66,37 @@ from common import (
 
 MARK_START = "<!-- bench:cluster:start -->"
 MARK_END = "<!-- bench:cluster:end -->"
-#: ``--serializer-rows``' own section, so that a run on a loaded machine never replaces the
-#: quiet-machine figures above.
-SERIALIZER_MARK_START = "<!-- bench:cluster-serializer:start -->"
-SERIALIZER_MARK_END = "<!-- bench:cluster-serializer:end -->"
-IMPLS = ("stormbridge", "pystorm")
-#: The rows ``--serializer-rows`` adds: stormbridge on its own multilang serializer, and the
-#: same word count as Java spout and bolts (no Python, no pipe: the limit).
-EXTRA_IMPLS = ("stormbridge-own", "java")
-ALL_IMPLS = (*IMPLS, *EXTRA_IMPLS)
+#: The rows of one run, in this order: streamparse/pystorm and stormbridge on Storm's stock
+#: classes, stormbridge on its own serializer, stormbridge batched (own serializer + own shell
+#: classes), and the same word count as Java spout and bolts (no Python, no pipe: the limit).
+ALL_IMPLS = ("pystorm", "stormbridge", "stormbridge-own", "stormbridge-batched", "java")
+#: The extra rows after the main ones: bolt parallelism 1 (vs the main rows' 2) and a larger
+#: tuple (``--big-tuple-bytes`` of text per word).
+SCALING_IMPLS = ("pystorm", "stormbridge-batched")
+BIG_TUPLE_IMPLS = ("pystorm", "stormbridge-batched", "java")
 TOPOLOGY_NAMES = {
     "stormbridge": "bench-stormbridge",
     "pystorm": "bench-pystorm",
     "stormbridge-own": "bench-stormbridge-own",
+    "stormbridge-batched": "bench-stormbridge-batched",
     "java": "bench-java",
 }
 TOPOLOGY_FILES = {
     "stormbridge": "bench_stormbridge",
     "pystorm": "bench_pystorm",
     "stormbridge-own": "bench_stormbridge",
+    "stormbridge-batched": "bench_stormbridge",
     "java": "bench_java",
 }
 ROW_NAMES = {
-    "stormbridge": "stormbridge (Storm's JsonSerializer)",
-    "pystorm": "streamparse 5.0.1 / pystorm 3.1.4",
-    "stormbridge-own": "stormbridge + own serializer",
+    "stormbridge": "stormbridge on Storm's classes (JsonSerializer, ShellBolt/ShellSpout)",
+    "pystorm": "streamparse 5.0.1 / pystorm 3.1.4 (Storm's classes)",
+    "stormbridge-own": "stormbridge + own serializer (Storm's ShellBolt/ShellSpout)",
+    "stormbridge-batched": "stormbridge batched transport (own serializer + shell classes)",
     "java": "the same word count as Java spout and bolts",
 }
 STOCK_SERIALIZER = "org.apache.storm.multilang.JsonSerializer"
+OWN_SERIALIZER_IMPLS = ("stormbridge-own", "stormbridge-batched")
 OWN_SERIALIZER = "stormbridge.multilang.FastJsonSerializer"
 JAVA_SOURCE = Path(__file__).with_name("java") / "BenchWordCount.java"
 TIMES = "\u00d7"
@@ -106,6 +116,8 @@ REQUIRED_MODULES = {
 BENCH_SPOUT = '''\
 """The repository's word spout, emitting with message ids (so tuples are acked end to end)."""
 
+from itertools import cycle
+
 from spouts.words import WordSpout
 
 
@@ -113,6 +125,9 @@ class ReliableWordSpout(WordSpout):
     def initialize(self, stormconf, context):
         super().initialize(stormconf, context)
         self.next_id = 0
+        pad = int(stormconf.get("bench.tuple.bytes") or 0)  # the larger-tuple case
+        if pad:
+            self.words = cycle(w.ljust(pad, "-") for w in ["dog", "cat", "zebra", "elephant"])
 
     def next_tuple(self):
         self.next_id += 1
@@ -128,7 +143,7 @@ from spouts.bench_words import ReliableWordSpout
 
 class BenchStormbridge(Topology):
     word_spout = ReliableWordSpout.spec()
-    count_bolt = WordCountBolt.spec(inputs={word_spout: Grouping.fields("word")}, par=2)
+    count_bolt = WordCountBolt.spec(inputs={word_spout: Grouping.fields("word")}, par=%(par)d)
 """
 
 JAVA_TOPOLOGY = """\
@@ -145,7 +160,7 @@ class BenchJava(Topology):
         full_class_name=PREFIX + "CountBolt",
         args_list=[],
         inputs={word_spout: Grouping.fields("word")},
-        par=2,
+        par=%(par)d,
         outputs=["word", "count"],
     )
 """
@@ -164,7 +179,7 @@ class BenchPystorm(Topology):
         command=RUN,
         script="bolts.wordcount.WordCountBolt",
         inputs={word_spout: Grouping.fields("word")},
-        par=2,
+        par=%(par)d,
         outputs=["word", "count"],
     )
 """
@@ -258,6 +273,8 @@ class Sample:
 class Measurement:
     impl: str
     topology: str
+    par: int = 2
+    tuple_bytes: int = 0
     samples: list[Sample] = field(default_factory=list)
     processes: dict[str, list[int]] = field(default_factory=dict)
     submit_seconds: float = 0.0
@@ -286,6 +303,8 @@ class Measurement:
         return {
             "impl": self.impl,
             "topology": self.topology,
+            "par": self.par,
+            "tuple_bytes": self.tuple_bytes,
             "span_seconds": dt,
             "acked": acked,
             "acked_per_second": acked / dt,
@@ -343,20 +362,28 @@ def measure(
     timeout: float,
     log: Callable[[str], None],
     java_jar: Path | None = None,
+    par: int = 2,
+    tuple_bytes: int = 0,
 ) -> Measurement:
     from stormbridge.cli.main import main as sparse
     from stormbridge.errors import StormBridgeError
 
-    name = TOPOLOGY_NAMES[impl]
-    topo_file = TOPOLOGY_FILES[impl]
-    m = Measurement(impl=impl, topology=name)
+    name = TOPOLOGY_NAMES[impl] + (f"-p{par}" if par != 2 else "")
+    name += f"-b{tuple_bytes}" if tuple_bytes else ""
+    topo_file = f"{TOPOLOGY_FILES[impl]}_p{par}"
+    m = Measurement(impl=impl, topology=name, par=par, tuple_bytes=tuple_bytes)
     argv = ["submit", "-n", topo_file, "-N", name, "-e", "bench", "--config", str(config)]
+    if tuple_bytes:
+        argv += ["-o", f"bench.tuple.bytes={tuple_bytes}"]
     argv += ["--timeout", "120"]
     if impl.startswith("stormbridge"):
         argv += ["--python", str(STORMBRIDGE_VENV / "bin" / "python")]
     # The serializer is named: `sparse submit` would pick stormbridge's for every row.
-    serializer = OWN_SERIALIZER if impl == "stormbridge-own" else STOCK_SERIALIZER
+    serializer = OWN_SERIALIZER if impl in OWN_SERIALIZER_IMPLS else STOCK_SERIALIZER
     argv += ["-o", f"topology.multilang.serializer={serializer}"]
+    # ... and so would it the batched shell classes: only the batched row gets them.
+    transport = "batched" if impl == "stormbridge-batched" else "stock"
+    argv += ["-o", f"stormbridge.transport={transport}"]
     if impl == "java":
         assert java_jar is not None
         argv += ["--extra-jar", str(java_jar)]
@@ -425,15 +452,19 @@ def measure(
 # --------------------------------------------------------------------------- project
 
 
-def write_project(root: Path, nimbus: str, ui_url: str, max_spout_pending: int) -> Path:
+def write_project(
+    root: Path, nimbus: str, ui_url: str, max_spout_pending: int, pars: Sequence[int] = (2,)
+) -> Path:
     shutil.copytree(ROOT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__"))
     (root / "src" / "spouts" / "bench_words.py").write_text(BENCH_SPOUT)
     topologies = root / "topologies"
     topologies.mkdir()
-    (topologies / "bench_stormbridge.py").write_text(STORMBRIDGE_TOPOLOGY)
     run = str(REFERENCE_VENV / "bin" / "streamparse_run")
-    (topologies / "bench_pystorm.py").write_text(PYSTORM_TOPOLOGY % {"run": run})
-    (topologies / "bench_java.py").write_text(JAVA_TOPOLOGY)
+    for par in sorted(set(pars)):  # one file per count_bolt parallelism
+        values = {"run": run, "par": par}
+        (topologies / f"bench_stormbridge_p{par}.py").write_text(STORMBRIDGE_TOPOLOGY % values)
+        (topologies / f"bench_pystorm_p{par}.py").write_text(PYSTORM_TOPOLOGY % values)
+        (topologies / f"bench_java_p{par}.py").write_text(JAVA_TOPOLOGY % values)
     host, _, port = ui_url.rpartition("//")[2].partition(":")
     config = {
         "serializer": "json",
@@ -460,119 +491,110 @@ def write_project(root: Path, nimbus: str, ui_url: str, max_spout_pending: int) 
 # --------------------------------------------------------------------------- report
 
 
+def _us(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def _latency(r: dict[str, Any]) -> str:
+    lat = r.get("complete_latency_ms")
+    return "" if lat is None else f"{lat:,.1f} ms"
+
+
 def render(results: dict[str, Any]) -> str:
+    """The cluster section of docs/benchmarks.md: the main rows of one run, their ratios,
+    and the extra rows (bolt parallelism 1, larger tuples) of the same run."""
     meta = results["meta"]
-    rows = results["runs"]
+    par = meta.get("par", 2)
+    main_rows = [r for r in results["runs"] if r["par"] == par and not r["tuple_bytes"]]
+    extra = [r for r in results["runs"] if r not in main_rows]
+    by = {r["impl"]: r for r in main_rows}
+    ps = by.get("pystorm", {}).get("acked_per_second")
     lines = [
         MARK_START,
         "## Cluster benchmark (word count on a real local Storm cluster)",
         "",
         f"Measured **{meta['date']}** with `{meta['command']}` (`make bench-cluster`; "
-        f"{meta['elapsed_s']:.0f} s in all) on {meta['machine']['cpu']}, "
-        f"{meta['machine']['cores']} cores, Storm {meta['storm_version']}, "
-        f"load average before / after {meta['load_before']} / {meta['load_after']}.",
+        f"{meta['elapsed_s']:.0f} s in all, every row in this one run) on "
+        f"{meta['machine']['cpu']}, {meta['machine']['cores']} cores, Storm "
+        f"{meta['storm_version']}. **1-minute load average before / after: "
+        f"{meta['load_before']} / {meta['load_after']}** (the machine is shared: tuples per "
+        "second move with the load, CPU time per tuple much less).",
         "",
-        "| runtime | acked tuples / s | count_bolt acked / s | failed | complete latency "
-        "| Python CPU (cores) | Python µs CPU / tuple | worker JVM CPU (cores) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| runtime | acked tuples / s | vs. streamparse | complete latency "
+        "| Python µs CPU / tuple | worker JVM µs CPU / tuple | total µs CPU / tuple "
+        "| Python / JVM cores | failed |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in rows:
-        name = "stormbridge" if r["impl"] == "stormbridge" else "streamparse 5.0.1 / pystorm 3.1.4"
-        lat = r["complete_latency_ms"]
-        us = r["python_cpu_us_per_tuple"]
+    for r in main_rows:
+        rate = r["acked_per_second"]
+        vs = f"{rate / ps:.2f}{TIMES}" if ps else ""
+        python_us = "—" if r["impl"] == "java" else _us(r["python_cpu_us_per_tuple"])
         lines.append(
-            f"| {name} | **{r['acked_per_second']:,.0f}** | {r['bolt_acked_per_second']:,.0f} "
-            f"| {r['failed_in_span']} | {'' if lat is None else f'{lat:,.1f} ms'} "
-            f"| {r['python_cpu_share']:.2f} | {'' if us is None else f'{us:.1f}'} "
-            f"| {r['worker_cpu_share']:.2f} |"
+            f"| {ROW_NAMES[r['impl']]} | **{rate:,.0f}** | {vs} | {_latency(r)} "
+            f"| {python_us} | {_us(r.get('worker_cpu_us_per_tuple'))} "
+            f"| {_us(r.get('total_cpu_us_per_tuple'))} "
+            f"| {r['python_cpu_share']:.2f} / {r['worker_cpu_share']:.2f} "
+            f"| {r['failed_in_span']} |"
         )
-    ratio = results.get("ratio")
-    if ratio:
+    batched, java = by.get("stormbridge-batched"), by.get("java")
+    if batched and java:
         lines += [
             "",
-            f"**Ratio stormbridge / pystorm: {ratio['acked_per_second']:.2f}{TIMES} acked "
-            f"tuples per second; {ratio['python_cpu_per_tuple']:.2f}{TIMES} the Python CPU "
-            "per tuple** (lower is better).",
+            f"The Java topology acks {java['acked_per_second'] / batched['acked_per_second']:.2f}"
+            f"{TIMES} the batched row's tuples per second.",
         ]
+    if extra:
+        lines += [
+            "",
+            f"Same run, extra rows: another `count_bolt` parallelism than {par} "
+            "(`--scaling-par`), "
+            "and each word padded to a larger tuple (`--big-tuple-bytes`, the spout's word and "
+            "the bolt's (word, count) both carry it):",
+            "",
+            "| runtime | count_bolt par | bytes per word | acked tuples / s | complete latency "
+            "| Python µs CPU / tuple | worker JVM µs CPU / tuple |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in extra:
+            python_us = "—" if r["impl"] == "java" else _us(r["python_cpu_us_per_tuple"])
+            lines.append(
+                f"| {ROW_NAMES[r['impl']]} | {r['par']} | {r['tuple_bytes'] or 'word'} "
+                f"| {r['acked_per_second']:,.0f} | {_latency(r)} | {python_us} "
+                f"| {_us(r.get('worker_cpu_us_per_tuple'))} |"
+            )
     lines += [
         "",
         "Method:",
         "",
-        f"- Topology (both runtimes, same shape, same cluster, one after the other): "
-        f"`spouts.bench_words.ReliableWordSpout` (the repository's word spout, emitting with "
-        f"message ids) → `bolts.wordcount.WordCountBolt` unchanged, `par=2`, fields grouping "
-        f"on `word`; `topology.workers` 1, `topology.acker.executors` 1, "
-        f"`topology.max.spout.pending` {meta['max_spout_pending']}, JSON multilang "
-        "serializer. stormbridge runs its own boot scripts with the project's `.venv` "
-        "Python; streamparse/pystorm runs as `ShellSpout.spec`/`ShellBolt.spec` with "
-        "`command=<.bench venv>/bin/streamparse_run`, `script=<module.Class>`.",
+        "- Topology (every row the same shape, on the same cluster, one after the other): "
+        "`spouts.bench_words.ReliableWordSpout` (the repository's word spout, emitting with "
+        f"message ids) → `bolts.wordcount.WordCountBolt` unchanged, `par={par}` (main rows), "
+        "fields grouping on `word`; "
+        "`topology.workers` 1, `topology.acker.executors` 1, `topology.max.spout.pending` "
+        f"{meta['max_spout_pending']}. streamparse/pystorm runs as "
+        "`ShellSpout.spec`/`ShellBolt.spec` with `command=<.bench venv>/bin/streamparse_run`. "
+        "stormbridge runs its own boot scripts with `--python <repo>/.venv/bin/python` (orjson "
+        "importable; `sparse submit` alone gives workers `python3`). Every submit names "
+        f"`topology.multilang.serializer` (Storm's `{STOCK_SERIALIZER}` or stormbridge's "
+        f"`{OWN_SERIALIZER}`) and `stormbridge.transport` (`stock`: Thrift ShellComponents run "
+        "by Storm's ShellBolt/ShellSpout; `batched`: `JavaObject` components of "
+        "`stormbridge.multilang.BatchShellBolt`/`BatchShellSpout`). The Java row runs "
+        "`bench/java/BenchWordCount.java` (`WordSpout` with message ids, `CountBolt` a "
+        "`BaseRichBolt` that anchors and acks) from the topology jar: no Python, no pipe.",
         f"- After the first ack, {meta['warmup']:g} s of warm-up, then the UI REST API "
-        f"(`/api/v1/topology/<id>`, all-time counts, statistics every "
-        f"{meta['metrics_secs']} s at sample rate 1.0) is read every second for "
-        f"{meta['window']:g} s. *Acked tuples / s* is the spout's acked count (complete "
-        "tuple trees) between the first and the last statistics update inside the window, "
-        "divided by the time between them; CPU over the same span from `/proc/<pid>/stat` "
-        "of the Python component processes (1 spout + 2 bolts) and of the worker JVM, in "
-        "cores (1.00 = one core busy).",
+        f"(all-time counts, statistics every {meta['metrics_secs']} s at sample rate 1.0) is "
+        f"read every second for {meta['window']:g} s. *Acked tuples / s* is the spout's acked "
+        "count (complete tuple trees) between the first and the last statistics update inside "
+        "the window, divided by the time between them; *complete latency* is the spout's as "
+        "the UI shows it at the end; CPU over the same span from `/proc/<pid>/stat` of the "
+        "Python component processes (1 spout + the bolts) and of the worker JVM (which also "
+        "runs the acker and Storm's own threads), per acked tuple tree.",
         "- A 2-core machine runs ZooKeeper, Nimbus, the supervisor, the UI, the worker JVM "
-        "and three Python processes here, and it was shared with other work: the figures "
-        "show where the end-to-end bottleneck is, not a capacity plan.",
+        "and the Python processes here, shared with other work: the figures show where the "
+        "end-to-end bottleneck is, not a capacity plan.",
         "",
         "Raw samples: `.bench/cluster.json` (not committed).",
         MARK_END,
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def render_serializer_rows(results: dict[str, Any]) -> str:
-    """The section of ``--serializer-rows``: CPU time per tuple, which a loaded machine
-    disturbs less than tuples per second."""
-    meta = results["meta"]
-    rows = results["runs"]
-    by = {r["impl"]: r for r in rows}
-    base = by.get("stormbridge", {}).get("total_cpu_us_per_tuple")
-
-    def us(value: float | None) -> str:
-        return "" if value is None else f"{value:.1f}"
-
-    lines = [
-        SERIALIZER_MARK_START,
-        "## Cluster benchmark: stormbridge's multilang serializer and the Java limit",
-        "",
-        f"Measured **{meta['date']}** with `{meta['command']}` ({meta['elapsed_s']:.0f} s in "
-        f"all) on {meta['machine']['cpu']}, {meta['machine']['cores']} cores, Storm "
-        f"{meta['storm_version']}. **The machine was loaded by other work: load average "
-        f"before / after {meta['load_before']} / {meta['load_after']}**, so read the CPU time "
-        "per tuple (µs of CPU per acked tuple tree, from `/proc`), not the tuples per second.",
-        "",
-        "| runtime | acked tuples / s | failed | Python µs CPU / tuple "
-        "| worker JVM µs CPU / tuple | total µs CPU / tuple | total vs. stormbridge on "
-        "Storm's serializer |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        total = r.get("total_cpu_us_per_tuple")
-        ratio = f"{total / base:.2f}{TIMES}" if total and base else ""
-        lines.append(
-            f"| {ROW_NAMES[r['impl']]} | {r['acked_per_second']:,.0f} | {r['failed_in_span']} "
-            f"| {us(r['python_cpu_us_per_tuple']) if r['impl'] != 'java' else '—'} "
-            f"| {us(r.get('worker_cpu_us_per_tuple'))} | {us(total)} | {ratio} |"
-        )
-    lines += [
-        "",
-        "Method: as in the cluster benchmark above (same topology shape, cluster, warm-up "
-        f"{meta['warmup']:g} s and window {meta['window']:g} s, one topology at a time), with "
-        "`topology.multilang.serializer` named on every submit: Storm's "
-        f"`{STOCK_SERIALIZER}` for stormbridge and streamparse/pystorm, stormbridge's "
-        f"`{OWN_SERIALIZER}` (`stormbridge/storm/java/multilang/`, in the topology jar) for "
-        "the own-serializer row. The Java row runs `bench/java/BenchWordCount.java` "
-        "(`WordSpout` with message ids, `CountBolt` a `BaseRichBolt` that anchors and acks, "
-        "`par=2`, fields grouping), merged into the topology jar with `--extra-jar`: no "
-        "Python process, no pipe, the cost of Storm itself. The worker JVM's CPU includes "
-        "the acker and Storm's own threads; the Python CPU is the 1 spout + 2 bolt processes.",
-        "",
-        "Raw samples: `.bench/cluster-serializer.json` (not committed).",
-        SERIALIZER_MARK_END,
     ]
     return "\n".join(lines) + "\n"
 
@@ -602,13 +624,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port-offset", type=int, default=30000)
     parser.add_argument("--metrics-secs", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=300.0, help="submit → first ack")
-    parser.add_argument("--only", choices=ALL_IMPLS)
-    parser.add_argument("--no-doc", action="store_true")
     parser.add_argument(
-        "--serializer-rows",
-        action="store_true",
-        help="also run stormbridge on its own multilang serializer and the Java word count; "
-        "write their own section of docs/benchmarks.md (CPU per tuple, with the load)",
+        "--only", choices=ALL_IMPLS, help="one main row, no extra rows, docs untouched"
+    )
+    parser.add_argument("--no-doc", action="store_true")
+    parser.add_argument("--par", type=int, default=2, help="count_bolt parallelism of the rows")
+    parser.add_argument(
+        "--scaling-par",
+        type=int,
+        default=1,
+        help=f"extra rows ({', '.join(SCALING_IMPLS)}) with this count_bolt parallelism (0: none)",
+    )
+    parser.add_argument(
+        "--big-tuple-bytes",
+        type=int,
+        default=1024,
+        help=f"extra rows ({', '.join(BIG_TUPLE_IMPLS)}) with every word padded to this many "
+        "bytes (0: none)",
     )
     args = parser.parse_args(argv)
 
@@ -638,6 +670,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "window": args.window,
             "warmup": args.warmup,
             "max_spout_pending": args.max_spout_pending,
+            "par": args.par,
             "metrics_secs": args.metrics_secs,
             "versions": {
                 "stormbridge": venv_facts(STORMBRIDGE_VENV, ["stormbridge", "orjson"]),
@@ -646,7 +679,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
     )
     BENCH_DIR.mkdir(exist_ok=True)
-    raw_name = "cluster-serializer.json" if args.serializer_rows else "cluster.json"
+    raw_name = "cluster.json"
     (BENCH_DIR / raw_name).write_text(json.dumps(results, indent=1, default=str))
     for r in results["runs"]:
         log(
@@ -654,15 +687,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{r['python_cpu_share']:.2f} cores, worker JVM {r['worker_cpu_share']:.2f} cores, "
             f"{r['total_cpu_us_per_tuple'] or 0:.1f} µs CPU per tuple"
         )
-    if results.get("ratio"):
-        log(f"ratio stormbridge/pystorm: {results['ratio']['acked_per_second']:.2f}x acked/s")
-    if not args.no_doc and args.serializer_rows:
-        write_doc(render_serializer_rows(results), SERIALIZER_MARK_START, SERIALIZER_MARK_END)
-        log(f"wrote {DOC.relative_to(ROOT)}")
-    elif not args.no_doc and not args.only:
+    for key, value in (results.get("ratio") or {}).items():
+        log(f"ratio {key}: {value:.2f}x")
+    if not args.no_doc and not args.only:
         write_doc(render(results), MARK_START, MARK_END)
         log(f"wrote {DOC.relative_to(ROOT)}")
     return 0
+
+
+def run_plan(args: argparse.Namespace) -> list[tuple[str, int, int]]:
+    """(impl, count_bolt par, bytes per word) of every row, in the order they run."""
+    if args.only:
+        return [(args.only, args.par, 0)]
+    plan = [(impl, args.par, 0) for impl in ALL_IMPLS]
+    if args.scaling_par and args.scaling_par != args.par:
+        plan += [(impl, args.scaling_par, 0) for impl in SCALING_IMPLS]
+    if args.big_tuple_bytes:
+        plan += [(impl, args.par, args.big_tuple_bytes) for impl in BIG_TUPLE_IMPLS]
+    return plan
 
 
 def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
@@ -710,12 +752,14 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
             tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp,
             NimbusClient(record.host, record.nimbus_port, timeout=60) as nimbus,
         ):
-            config = write_project(Path(tmp), nimbus_addr, record.ui_url, args.max_spout_pending)
-            impls: tuple[str, ...] = ALL_IMPLS if args.serializer_rows else IMPLS
-            if args.only:
-                impls = (args.only,)
-            java_jar = compile_java_word_count(home) if "java" in impls else None
-            for impl in impls:
+            plan = run_plan(args)
+            pars = [par for _, par, _ in plan]
+            config = write_project(
+                Path(tmp), nimbus_addr, record.ui_url, args.max_spout_pending, pars
+            )
+            need_java = any(impl == "java" for impl, _, _ in plan)
+            java_jar = compile_java_word_count(home) if need_java else None
+            for impl, par, tuple_bytes in plan:
                 try:
                     m = measure(
                         impl,
@@ -728,6 +772,8 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
                         timeout=args.timeout,
                         log=log,
                         java_jar=java_jar,
+                        par=par,
+                        tuple_bytes=tuple_bytes,
                     )
                 except StormBridgeError as exc:
                     raise BenchError(f"{TOPOLOGY_NAMES[impl]}: {exc}") from exc
@@ -743,17 +789,18 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
         "runs": runs,
         "samples": raw,
     }
-    by = {r["impl"]: r for r in runs}
-    if "stormbridge" in by and "pystorm" in by:
-        sb, ps = by["stormbridge"], by["pystorm"]
-        results["ratio"] = {
-            "acked_per_second": sb["acked_per_second"] / ps["acked_per_second"],
-            "python_cpu_per_tuple": (
-                sb["python_cpu_us_per_tuple"] / ps["python_cpu_us_per_tuple"]
-                if sb["python_cpu_us_per_tuple"] and ps["python_cpu_us_per_tuple"]
-                else float("nan")
-            ),
-        }
+    main_rows = {r["impl"]: r for r in runs if r["par"] == args.par and not r["tuple_bytes"]}
+    ratios: dict[str, float] = {}
+    for a, b in (
+        ("stormbridge-batched", "pystorm"),
+        ("stormbridge", "pystorm"),
+        ("java", "stormbridge-batched"),
+    ):
+        if a in main_rows and b in main_rows:
+            ratios[f"{a}/{b} acked/s"] = (
+                main_rows[a]["acked_per_second"] / main_rows[b]["acked_per_second"]
+            )
+    results["ratio"] = ratios
     return results
 
 

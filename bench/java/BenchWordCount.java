@@ -26,18 +26,30 @@ public final class BenchWordCount {
     public static class WordSpout extends BaseRichSpout {
         private static final String[] WORDS = {"dog", "cat", "zebra", "elephant"};
         private transient SpoutOutputCollector collector;
+        private transient String[] words;
         private long next;
 
         @Override
         public void open(Map<String, Object> conf, TopologyContext context,
                          SpoutOutputCollector collector) {
             this.collector = collector;
+            // bench.tuple.bytes: each word padded with '-' to that many bytes (larger tuples)
+            Object pad = conf.get("bench.tuple.bytes");
+            int size = pad instanceof Number ? ((Number) pad).intValue() : 0;
+            words = new String[WORDS.length];
+            for (int i = 0; i < WORDS.length; i++) {
+                StringBuilder b = new StringBuilder(WORDS[i]);
+                while (b.length() < size) {
+                    b.append('-');
+                }
+                words[i] = b.toString();
+            }
         }
 
         @Override
         public void nextTuple() {
             next++;
-            collector.emit(new Values(WORDS[(int) (next % WORDS.length)]), next);
+            collector.emit(new Values(words[(int) (next % words.length)]), next);
         }
 
         @Override

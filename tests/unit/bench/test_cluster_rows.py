@@ -1,0 +1,104 @@
+"""The cluster benchmark's rows: one run with every main row, ratios to streamparse and the
+Java limit, the extra rows (bolt parallelism, larger tuples), CPU time per tuple."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[3] / "bench"
+
+
+@pytest.fixture
+def cluster() -> Iterator[ModuleType]:
+    sys.path.insert(0, str(BENCH))
+    try:
+        yield importlib.import_module("cluster")
+    finally:
+        sys.path.remove(str(BENCH))
+        for name in ("cluster", "common"):  # generic names: do not leak them to other tests
+            sys.modules.pop(name, None)
+
+
+def _run(
+    cluster: ModuleType,
+    impl: str,
+    acked: int,
+    python_cpu: float,
+    worker_cpu: float,
+    *,
+    par: int = 2,
+    tuple_bytes: int = 0,
+) -> dict[str, Any]:
+    m = cluster.Measurement(
+        impl=impl, topology=cluster.TOPOLOGY_NAMES[impl], par=par, tuple_bytes=tuple_bytes
+    )
+    m.samples = [
+        cluster.Sample(0.0, 0, 0, 0, 0, None, 0.0, 0.0),
+        cluster.Sample(1.0, 1000, 0, 1000, 1000, 2.0, 0.0, 0.0),
+        cluster.Sample(11.0, 1000 + acked, 0, acked, acked, 2.5, python_cpu, worker_cpu),
+    ]
+    return dict(m.summary())
+
+
+def test_plan_runs_every_main_row_then_the_extra_rows(cluster: ModuleType) -> None:
+    args = argparse.Namespace(only=None, par=2, scaling_par=1, big_tuple_bytes=1024)
+    plan = cluster.run_plan(args)
+    assert plan[:5] == [(impl, 2, 0) for impl in cluster.ALL_IMPLS]
+    assert ("stormbridge-batched", 1, 0) in plan and ("pystorm", 1, 0) in plan
+    assert ("java", 2, 1024) in plan and ("stormbridge-batched", 2, 1024) in plan
+    args = argparse.Namespace(only="java", par=2, scaling_par=1, big_tuple_bytes=1024)
+    assert cluster.run_plan(args) == [("java", 2, 0)]
+    args = argparse.Namespace(only=None, par=2, scaling_par=0, big_tuple_bytes=0)
+    assert len(cluster.run_plan(args)) == len(cluster.ALL_IMPLS)
+
+
+def test_the_section_has_the_main_rows_ratios_and_extra_rows(cluster: ModuleType) -> None:
+    rows = [
+        _run(cluster, "pystorm", 10000, 3.0, 1.0),  # 300 + 100 µs per tuple
+        _run(cluster, "stormbridge", 20000, 1.0, 1.0),
+        _run(cluster, "stormbridge-own", 25000, 1.0, 0.5),
+        _run(cluster, "stormbridge-batched", 50000, 0.5, 1.0),
+        _run(cluster, "java", 90000, 0.0, 1.8),
+        _run(cluster, "stormbridge-batched", 30000, 0.3, 0.6, par=1),
+        _run(cluster, "java", 60000, 0.0, 1.2, tuple_bytes=1024),
+    ]
+    assert rows[0]["total_cpu_us_per_tuple"] == pytest.approx(400.0)
+    assert rows[3]["worker_cpu_us_per_tuple"] == pytest.approx(20.0)
+    results = {
+        "meta": {
+            "date": "2026-12-06 05:00 UTC",
+            "command": "bench/cluster.py",
+            "elapsed_s": 900.0,
+            "machine": {"cpu": "cpu", "cores": 2},
+            "storm_version": "2.8.3",
+            "load_before": "3.1 2.0 1.0",
+            "load_after": "2.9 2.5 1.5",
+            "warmup": 15.0,
+            "window": 30.0,
+            "max_spout_pending": 1000,
+            "metrics_secs": 5,
+            "par": 2,
+        },
+        "runs": rows,
+    }
+    text = cluster.render(results)
+    assert text.startswith(cluster.MARK_START) and text.rstrip().endswith(cluster.MARK_END)
+    assert "load average before / after: 3.1 2.0 1.0 / 2.9 2.5 1.5" in text
+    lines = [line for line in text.splitlines() if line.startswith("| ")]
+    main = {line.split(" | ")[0]: line for line in lines[:6]}
+    batched = main["| " + cluster.ROW_NAMES["stormbridge-batched"]]
+    assert "| **5,000** | 5.00" + cluster.TIMES + " | 2.5 ms | 10.0 | 20.0 | 30.0 |" in batched
+    java = main["| " + cluster.ROW_NAMES["java"]]
+    assert "| — | 20.0 | 20.0 |" in java
+    assert "acks 1.80" + cluster.TIMES + " the batched row's" in text
+    extra = lines[-2:]
+    assert extra[0].endswith("| 1 | word | 3,000 | 2.5 ms | 10.0 | 20.0 |")
+    assert extra[1].endswith("| 2 | 1024 | 6,000 | 2.5 ms | — | 20.0 |")
