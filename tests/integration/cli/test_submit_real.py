@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from stormbridge.cli.main import main
-from stormbridge.errors import UIError
 from stormbridge.thrift.nimbus import NimbusClient
 from stormbridge.ui.client import UIClient
+
+from ..submitting import poll, sparse
 
 pytestmark = [pytest.mark.storm, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -140,26 +139,6 @@ def submitted(project: Path, storm_cluster: Any) -> Iterator[list[str]]:
         for name in names:
             if name in alive:
                 client.kill(name, wait_secs=0, wait=True, deadline=120)
-
-
-def sparse(config: Path, *argv: str) -> int:
-    return main([*argv, "--config", str(config)])
-
-
-def poll(what: str, check: Callable[[], Any], deadline: float, interval: float = 3.0) -> Any:
-    """Call ``check`` until it returns something truthy; fail after ``deadline`` seconds."""
-    end = time.monotonic() + deadline
-    last: Any = None
-    while time.monotonic() < end:
-        try:
-            last = check()
-        except UIError as exc:  # the UI may not know a fresh topology yet
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(interval)
-    pytest.fail(f"{what}: not reached within {deadline:g} s (last: {last!r})")
 
 
 def test_submit_counts_and_kill(

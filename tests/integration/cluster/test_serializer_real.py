@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from stormbridge.cli.main import main
-from stormbridge.errors import UIError
 from stormbridge.storm.multilang import SERIALIZER_CLASS, STOCK_SERIALIZER
-from stormbridge.thrift.nimbus import NimbusClient
 from stormbridge.ui.client import UIClient
+
+from ..submitting import kill_all, poll, sparse
 
 pytestmark = [pytest.mark.storm, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -212,30 +210,7 @@ def submitted(storm_cluster: Any) -> Iterator[list[str]]:
     """Names the test submitted; killed (wait 0) afterwards whatever happened."""
     names: list[str] = []
     yield names
-    with NimbusClient(storm_cluster.nimbus_host, storm_cluster.nimbus_port, timeout=30) as client:
-        alive = {t.name for t in client.topologies()}
-        for name in names:
-            if name in alive:
-                client.kill(name, wait_secs=0, wait=True, deadline=120)
-
-
-def sparse(config: Path, *argv: str) -> int:
-    return main([*argv, "--config", str(config)])
-
-
-def poll(what: str, check: Callable[[], Any], deadline: float, interval: float = 3.0) -> Any:
-    end = time.monotonic() + deadline
-    last: Any = None
-    while time.monotonic() < end:
-        try:
-            last = check()
-        except UIError as exc:  # the UI may not know a fresh topology yet
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(interval)
-    pytest.fail(f"{what}: not reached within {deadline:g} s (last: {last!r})")
+    kill_all(storm_cluster, names)
 
 
 def whole_lines(folder: Path, pattern: str) -> list[list[str]]:

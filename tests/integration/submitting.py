@@ -1,0 +1,52 @@
+"""Helpers of the tests that submit topologies to the session's real Storm cluster.
+
+``sparse(config, *argv)`` runs the CLI in process against a project's ``config.json``,
+``poll(what, check, deadline)`` waits until ``check()`` returns something truthy (a UI that
+does not know a fresh topology yet counts as not yet), and ``kill_all(cluster, names)`` kills
+the named topologies that are still alive (a test's clean-up, whatever happened).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stormbridge.cli.main import main
+from stormbridge.errors import UIError
+from stormbridge.thrift.nimbus import NimbusClient
+
+__all__ = ["kill_all", "poll", "sparse"]
+
+
+def sparse(config: Path, *argv: str) -> int:
+    """``sparse ARGV --config CONFIG`` in this process; its exit code."""
+    return main([*argv, "--config", str(config)])
+
+
+def poll(what: str, check: Callable[[], Any], deadline: float, interval: float = 3.0) -> Any:
+    """Call ``check`` until it returns something truthy; fail after ``deadline`` seconds."""
+    end = time.monotonic() + deadline
+    last: Any = None
+    while time.monotonic() < end:
+        try:
+            last = check()
+        except UIError as exc:  # the UI may not know a fresh topology yet
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(interval)
+    pytest.fail(f"{what}: not reached within {deadline:g} s (last: {last!r})")
+
+
+def kill_all(cluster: Any, names: Iterable[str]) -> None:
+    """Kill (wait 0) those of ``names`` that run on ``cluster``."""
+    with NimbusClient(cluster.nimbus_host, cluster.nimbus_port, timeout=30) as client:
+        alive = {t.name for t in client.topologies()}
+        for name in names:
+            if name in alive:
+                client.kill(name, wait_secs=0, wait=True, deadline=120)
