@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..dsl.boot import BOOT_DIR
 from ..errors import ConfigError, StormBridgeError, StormHomeError
@@ -47,12 +47,14 @@ __all__ = [
     "STOCK_TRANSPORT",
     "TRANSPORT_CONF_KEY",
     "SerializerJar",
+    "ShellCommand",
     "batched_topology",
     "default_serializer_conf",
     "find_serializer_jar",
     "jar_has_batched_classes",
     "jar_has_serializer",
     "serializer_jar",
+    "shell_command",
     "wants_batched_transport",
 ]
 
@@ -146,6 +148,26 @@ def wants_batched_transport(conf: Mapping[str, Any], *, available: bool) -> bool
             f"{TRANSPORT_CONF_KEY} must be one of {', '.join(_TRANSPORTS)}, not {chosen!r}"
         )
     return available and chosen == BATCHED_TRANSPORT
+
+
+class ShellCommand(NamedTuple):
+    """What a shell component runs: Storm's ``[execution_command, script]``."""
+
+    execution_command: str
+    script: str
+
+
+def shell_command(component_object: Any) -> ShellCommand | None:
+    """The command a Thrift ``ComponentObject`` starts, whether Storm's ``ShellComponent`` or a
+    batched class's ``JavaObject`` (its two string arguments); None for other components."""
+    shell = component_object.shell
+    if shell is not None:
+        return ShellCommand(shell.execution_command, shell.script)
+    java = component_object.java_object
+    if java is not None and java.full_class_name in (BATCH_BOLT_CLASS, BATCH_SPOUT_CLASS):
+        command, script = (arg.string_arg for arg in java.args_list)
+        return ShellCommand(command, script)
+    return None
 
 
 def batched_topology(topology: Any) -> int:

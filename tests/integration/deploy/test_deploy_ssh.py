@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from stormbridge.cli.main import main
+from stormbridge.storm.multilang import shell_command
 from stormbridge.testing.nimbus import FakeNimbus
 
 from .conftest import HOST_ROOT, SSHHost, SSHKeys
@@ -132,7 +133,9 @@ def test_submit_deploys_skips_unchanged_and_overwrites(
     assert not Path(venv).exists()  # on the hosts only, not on this machine
     assert re.search(r"127\.0\.0\.11\s+created", out) and re.search(r"127\.0\.0\.12\s+created", out)
     topo = nimbus.topologies["wordcount"]
-    script = topo.topology.bolts["count_bolt"].bolt_object.shell.script
+    shell = shell_command(topo.topology.bolts["count_bolt"].bolt_object)
+    assert shell is not None
+    script = shell.script
     with zipfile.ZipFile(config.parent / "_build" / "wordcount.jar") as zf:
         assert f"{venv}/bin/python".encode() in zf.read(f"resources/{script}")
     assert [json.loads(line) for line in hook_log.read_text().splitlines()] == [

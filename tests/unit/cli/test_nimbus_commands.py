@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from stormbridge.cli.main import main
+from stormbridge.storm.multilang import shell_command
 from stormbridge.testing.nimbus import FakeNimbus
 from stormbridge.thrift import storm_thrift
 
@@ -77,7 +78,8 @@ def test_submit_builds_uploads_and_submits(
     assert topo.conf["topology.acker.executors"] == 2
     assert topo.conf["x.list"] == ["a", "b"]
     assert topo.conf["pystorm.log.level"] == "info"
-    shell = topo.topology.bolts["count_bolt"].bolt_object.shell
+    shell = shell_command(topo.topology.bolts["count_bolt"].bolt_object)
+    assert shell is not None
     assert shell.execution_command == "python3"
     with zipfile.ZipFile(jar) as zf:
         assert f"resources/{shell.script}" in zf.namelist()
@@ -95,7 +97,8 @@ def test_submit_inactive_debug_python_and_override_name(
     topo = nimbus.topologies["wc2"]
     assert topo.status == "INACTIVE"
     assert topo.conf["topology.debug"] is True and topo.conf["pystorm.log.level"] == "debug"
-    shell = topo.topology.spouts["word_spout"].spout_object.shell
+    shell = shell_command(topo.topology.spouts["word_spout"].spout_object)
+    assert shell is not None
     assert shell.execution_command == "/opt/bin/py3"
     assert (config.parent / "_build" / "wc2.jar").is_file()
 
@@ -252,7 +255,7 @@ def test_msgpack_needs_a_java_serializer(
     assert sparse("submit", "--config", str(config), "-o", option) == 0
     topo = nimbus.topologies["wordcount"]
     assert topo.conf["topology.multilang.serializer"] == "com.example.MsgpackSerializer"
-    script = topo.topology.spouts["word_spout"].spout_object.shell.script
+    script = shell_command(topo.topology.spouts["word_spout"].spout_object).script  # type: ignore[union-attr]
     with zipfile.ZipFile(config.parent / "_build" / "wordcount.jar") as zf:
         assert b"SERIALIZER = 'msgpack'" in zf.read(f"resources/{script}")
 
@@ -298,7 +301,7 @@ def test_virtualenv_python_goes_into_the_boot_scripts(
     )  # an existing virtualenv: nothing is deployed (tests/unit/deploy deploy one over SSH)
     assert sparse("submit", "--config", str(config), "-N", "wc-venv") == 0
     topo = nimbus.topologies["wc-venv"]
-    script = topo.topology.bolts["count_bolt"].bolt_object.shell.script
+    script = shell_command(topo.topology.bolts["count_bolt"].bolt_object).script  # type: ignore[union-attr]
     with zipfile.ZipFile(config.parent / "_build" / "wc-venv.jar") as zf:
         boot = zf.read(f"resources/{script}")
     assert b"VIRTUALENV_PYTHON = '/data/venvs/wc-venv/bin/python'" in boot
