@@ -199,3 +199,13 @@ def _storm_daemons_alive(request: pytest.FixtureRequest) -> None:
             pass
         time.sleep(2)
     pytest.fail(f"restarted {revived} but Nimbus did not see every supervisor within 180 s")
+
+
+@pytest.fixture
+def submitted(storm_cluster: StormCluster) -> Iterator[list[str]]:
+    """Names of the topologies a test submits: killed (wait 0) afterwards whatever happened."""
+    from .submitting import kill_all
+
+    names: list[str] = []
+    yield names
+    kill_all(storm_cluster, names)

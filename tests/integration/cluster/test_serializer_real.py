@@ -1,8 +1,10 @@
-"""stormbridge's multilang serializer (``stormbridge.multilang.FastJsonSerializer``) on a real
-Storm cluster: the default of ``sparse submit``, exact word counts through it, direct emits from
-a Python spout and a Python bolt that reach exactly the chosen task (Storm 2.8.3's own
-serializer kills the worker on them), a bolt's exception shown in the UI, and the stock
-serializer still working when asked for.
+"""stormbridge's multilang serializer (``stormbridge.multilang.FastJsonSerializer``) and batched
+transport (``BatchShellBolt``/``BatchShellSpout``) on a real Storm cluster: both the default of
+``sparse submit``, exact word counts through them, direct emits from a Python spout and a Python
+bolt that reach exactly the chosen task (Storm 2.8.3's own serializer kills the worker on them),
+a bolt's exception shown in the UI, failed and timed-out tuples replayed, ticks, a SIGKILLed
+Python process restarting the worker with its pending tuples replayed, and Storm's stock
+serializer and shell classes (the plain protocol) still working when asked for.
 
 Uses the session fixture ``storm_cluster`` (tests/integration/conftest.py). Workers run on this
 host, so sink bolts write what they receive to folders here and the tests count exactly.
@@ -11,8 +13,9 @@ host, so sink bolts write what they receive to folders here and the tests count 
 from __future__ import annotations
 
 import json
+import os
 import shutil
-from collections.abc import Iterator
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,7 @@ import pytest
 from stormbridge.storm.multilang import SERIALIZER_CLASS, STOCK_SERIALIZER
 from stormbridge.ui.client import UIClient
 
-from ..submitting import kill_all, poll, sparse
+from ..submitting import poll, sparse
 
 pytestmark = [pytest.mark.storm, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -121,6 +124,98 @@ class BoomBolt(Bolt):
         raise ZeroDivisionError("boom from python: " + tup.values[0])
 """
 
+REPLAY = '''
+import glob
+import os
+import time
+
+from streamparse import Bolt, Spout
+
+
+def _open(conf, kind):
+    folder = os.path.join(conf["it.sink_dir"], conf["it.sink_sub"])
+    os.makedirs(folder, exist_ok=True)
+    return folder, open(os.path.join(folder, "%s-%d.txt" % (kind, os.getpid())), "a", buffering=1)
+
+
+class ReplaySpout(Spout):
+    """Emits 1..it.replay_n with message ids, re-emits what fails, and writes "ack n"/"fail n"
+    to spout-<pid>.txt. A restarted spout skips what an earlier process saw acked."""
+
+    outputs = ["n"]
+
+    def initialize(self, conf, ctx):
+        folder, self.out = _open(conf, "spout")
+        acked = set()
+        for name in glob.glob(os.path.join(folder, "spout-*.txt")):
+            with open(name) as f:
+                acked.update(int(line.split()[1]) for line in f if line.startswith("ack "))
+        total = int(conf["it.replay_n"])
+        self.todo = [n for n in range(total, 0, -1) if n not in acked]
+
+    def next_tuple(self):
+        if not self.todo:
+            time.sleep(0.01)
+            return
+        n = self.todo.pop()
+        self.emit([n], tup_id=n)
+
+    def ack(self, n):
+        self.out.write("ack %d\\n" % n)
+
+    def fail(self, n):
+        self.out.write("fail %d\\n" % n)
+        self.todo.append(n)
+
+
+class FlakyBolt(Bolt):
+    """Writes every n it gets to bolt-<pid>.txt. The first time it sees n: fails it when
+    n % 7 == 0, holds it (never acked: the tuple times out) when n % 7 == 1, else acks it."""
+
+    auto_ack = False
+
+    def initialize(self, conf, ctx):
+        _, self.out = _open(conf, "bolt")
+        self.seen = set()
+
+    def process(self, tup):
+        n = tup.values[0]
+        self.out.write("%d\\n" % n)
+        first = n not in self.seen
+        self.seen.add(n)
+        if first and n % 7 == 0:
+            self.fail(tup)
+        elif not (first and n % 7 == 1):
+            self.ack(tup)
+
+
+class TickBolt(Bolt):
+    """Writes "tick" to tick-<pid>.txt for every tick tuple (once a second)."""
+
+    config = {"topology.tick.tuple.freq.secs": 1}
+
+    def initialize(self, conf, ctx):
+        _, self.out = _open(conf, "tick")
+
+    def process_tick(self, tup):
+        self.out.write("tick\\n")
+
+    def process(self, tup):
+        pass
+'''
+
+REPLAY_TOPOLOGY = """
+from streamparse import Grouping, Topology
+
+from bolts.replay import FlakyBolt, ReplaySpout, TickBolt
+
+
+class Replay(Topology):
+    replay_spout = ReplaySpout.spec()
+    flaky_bolt = FlakyBolt.spec(inputs={replay_spout: Grouping.SHUFFLE})
+    tick_bolt = TickBolt.spec(inputs={replay_spout: Grouping.SHUFFLE})
+"""
+
 CHECKED_TOPOLOGY = """
 from streamparse import Grouping, Topology
 
@@ -177,6 +272,8 @@ def project(storm_cluster: Any, tmp_path: Path) -> Path:
         "src/bolts/sink.py": SINK_BOLT,
         "src/bolts/direct.py": DIRECT,
         "src/bolts/boom.py": BOOM_BOLT,
+        "src/bolts/replay.py": REPLAY,
+        "topologies/replay.py": REPLAY_TOPOLOGY,
         "topologies/checked.py": CHECKED_TOPOLOGY,
         "topologies/plain.py": PLAIN_TOPOLOGY,
         "topologies/boom.py": BOOM_TOPOLOGY,
@@ -203,14 +300,6 @@ def project(storm_cluster: Any, tmp_path: Path) -> Path:
     }
     (root / "config.json").write_text(json.dumps(config))
     return root / "config.json"
-
-
-@pytest.fixture
-def submitted(storm_cluster: Any) -> Iterator[list[str]]:
-    """Names the test submitted; killed (wait 0) afterwards whatever happened."""
-    names: list[str] = []
-    yield names
-    kill_all(storm_cluster, names)
 
 
 def whole_lines(folder: Path, pattern: str) -> list[list[str]]:
@@ -244,6 +333,27 @@ def serializer_in_worker_log(cluster: Any, name: str) -> set[str]:
             if "Storm multilang serializer: " in line:
                 found.add(line.split("Storm multilang serializer: ", 1)[1].strip())
     return found
+
+
+def launched_by(cluster: Any, name: str) -> set[str]:
+    """The classes that started topology ``name``'s subprocesses ("Launched subprocess with
+    pid" in the worker logs): ShellBolt/ShellSpout (Storm's) or BatchShellBolt/-Spout."""
+    found: set[str] = set()
+    for log in cluster.worker_logs():
+        if f"/{name}-" not in str(log):
+            continue
+        for line in log.read_text(errors="replace").splitlines():
+            if " - Launched subprocess with pid" in line:
+                found.add(line.split(" - ", 1)[0].split()[-1].rsplit(".", 1)[-1])
+    return found
+
+
+def replay_lines(folder: Path, kind: str) -> dict[int, list[list[str]]]:
+    """The whole lines of each ``<kind>-<pid>.txt`` in ``folder``, by pid."""
+    return {
+        int(f.stem.split("-")[1]): whole_lines(folder, f.name)
+        for f in sorted(folder.glob(f"{kind}-*.txt"))
+    }
 
 
 def test_word_count_and_direct_emits_with_our_serializer(
@@ -293,6 +403,7 @@ def test_word_count_and_direct_emits_with_our_serializer(
     assert len(files) == 3 and targets == set(files[:2]), (targets, files)
     assert not whole_lines(sink / "direct", f"task-{files[2]}.txt")  # never chosen, got nothing
     assert serializer_in_worker_log(storm_cluster, name) == {SERIALIZER_CLASS}
+    assert launched_by(storm_cluster, name) == {"BatchShellSpout", "BatchShellBolt"}
 
     def metric_total() -> int | None:
         """direct.received summed over the sink's tasks in LoggingMetricsConsumer's log."""
@@ -317,6 +428,7 @@ def test_stock_serializer_still_counts(
     submitted.append(name)
     argv = ["submit", "-n", "plain", "-N", name, "--timeout", "30"]
     argv += ["-o", f"topology.multilang.serializer={STOCK_SERIALIZER}", "-o", "it.sink_sub=stock"]
+    argv += ["-o", "stormbridge.transport=stock"]  # Storm's ShellBolt/ShellSpout: plain protocol
     assert sparse(project, *argv) == 0
     assert f"topology.multilang.serializer: {STOCK_SERIALIZER}" in capsys.readouterr().out
     ui = UIClient(storm_cluster.ui_url, timeout=30)
@@ -329,6 +441,7 @@ def test_stock_serializer_still_counts(
     poll("UI shows > 2000 words counted", counted, deadline=480)
     check_word_counts(project.parent / "sink" / "stock", at_least=60)
     assert serializer_in_worker_log(storm_cluster, name) == {STOCK_SERIALIZER}
+    assert launched_by(storm_cluster, name) == {"ShellSpout", "ShellBolt"}
 
 
 def test_bolt_exception_shows_in_the_ui_with_our_serializer(
@@ -350,3 +463,56 @@ def test_bolt_exception_shows_in_the_ui_with_our_serializer(
     assert "Traceback (most recent call last)" in error
     assert "ZeroDivisionError: boom from python" in error
     assert serializer_in_worker_log(storm_cluster, name) == {SERIALIZER_CLASS}
+
+
+def test_batched_replays_fails_timeouts_ticks_and_a_sigkilled_process(
+    project: Path, storm_cluster: Any, submitted: list[str]
+) -> None:
+    name = "it-batched-replay"
+    submitted.append(name)
+    total = 140
+    argv = ["submit", "-n", "replay", "-N", name, "--timeout", "30", "-o", "it.sink_sub=replay"]
+    argv += ["-o", f"it.replay_n={total}", "-o", "topology.message.timeout.secs=5"]
+    assert sparse(project, *argv) == 0
+    folder = project.parent / "sink" / "replay"
+
+    def acked(lines: list[list[str]]) -> set[int]:
+        return {int(n) for what, n in lines if what == "ack"}
+
+    def first_process_acking() -> Any:
+        spouts = replay_lines(folder, "spout")
+        return spouts if len(spouts) == 1 and len(acked(*spouts.values())) >= 60 else None
+
+    before = poll("the first spout process acks 60 tuples", first_process_acking, deadline=300)
+    (old_spout,) = before
+    (old_bolt,) = replay_lines(folder, "bolt")
+    # n % 7 == 1 are held by the bolt until they time out (5-10 s): pending now
+    os.kill(old_bolt, signal.SIGKILL)
+    acked_before_kill = acked(before[old_spout])
+
+    def all_acked() -> Any:
+        spouts = replay_lines(folder, "spout")
+        done = set().union(*(acked(lines) for lines in spouts.values()))
+        return spouts if len(spouts) >= 2 and done == set(range(1, total + 1)) else None
+
+    spouts = poll("a restarted worker acks every tuple", all_acked, deadline=300)
+    bolts = replay_lines(folder, "bolt")
+    assert len(bolts) >= 2, "the bolt process was not restarted"
+    failed = {int(n) for lines in spouts.values() for what, n in lines if what == "fail"}
+    # failed (n % 7 == 0) and timed-out (n % 7 == 1) tuples came back and were acked
+    assert {n for n in range(1, total + 1) if n % 7 in (0, 1)} <= failed
+    old_seen = {int(n) for (n,) in bolts[old_bolt]}
+    new_seen = {int(n) for pid, lines in bolts.items() if pid != old_bolt for (n,) in lines}
+    replayed = (old_seen - acked_before_kill) & new_seen
+    assert replayed, "no tuple pending at the kill reached the restarted bolt"
+    ticks = sum(len(lines) for lines in replay_lines(folder, "tick").values())
+    assert ticks >= 3
+    assert launched_by(storm_cluster, name) == {"BatchShellSpout", "BatchShellBolt"}
+    died = [
+        line
+        for log in storm_cluster.worker_logs()
+        if f"/{name}-" in str(log)
+        for line in log.read_text(errors="replace").splitlines()
+        if "Halting process: BatchShellBolt died" in line
+    ]
+    assert died, "the worker log does not say the bolt's subprocess died"
