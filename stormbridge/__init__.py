@@ -26,7 +26,16 @@ __version__ = "0.1.0"
 VERSION = __version__
 
 _DSL_NAMES = frozenset(
-    {"Topology", "Grouping", "Stream", "ShellBolt", "ShellSpout", "JavaBolt", "JavaSpout"}
+    {
+        "Topology",
+        "Grouping",
+        "Stream",
+        "ShellBolt",
+        "ShellSpout",
+        "JavaBolt",
+        "JavaSpout",
+        "KafkaSpout",
+    }
 )
 
 __all__ = [
@@ -37,6 +46,7 @@ __all__ = [
     "Grouping",
     "JavaBolt",
     "JavaSpout",
+    "KafkaSpout",
     "ReliableSpout",
     "ShellBolt",
     "ShellSpout",

@@ -35,6 +35,7 @@ __all__ = [
     "read_project_clj",
     "render_pom",
     "resolve_jvm_jars",
+    "resolve_maven_jars",
 ]
 
 #: Storm artifacts every worker already has: never merged into the topology jar.
@@ -316,12 +317,17 @@ def _dependency_xml(dep: MavenDependency) -> str:
 def render_pom(
     dependencies: Sequence[MavenDependency],
     *,
-    storm_version: str,
+    storm_version: str | None,
     repositories: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """A throw-away ``pom.xml``: storm-client ``provided`` first, then ``dependencies``."""
-    storm = MavenDependency("org.apache.storm", "storm-client", storm_version, scope="provided")
-    deps = "".join(_dependency_xml(d) for d in (storm, *dependencies))
+    """A throw-away ``pom.xml``: storm-client ``provided`` first (unless ``storm_version`` is
+    None), then ``dependencies``."""
+    provided = (
+        [MavenDependency("org.apache.storm", "storm-client", storm_version, scope="provided")]
+        if storm_version is not None
+        else []
+    )
+    deps = "".join(_dependency_xml(d) for d in (*provided, *dependencies))
     # Maven Central is always searched; Leiningen's implicit Clojars is not (declare it in
     # :repositories if a dependency lives there).
     repos = "".join(
@@ -362,10 +368,39 @@ def resolve_jvm_jars(
     deps = extra_dependencies(project)
     if not deps:
         return []
-    pom = render_pom(deps, storm_version=storm_version, repositories=project.repositories)
+    return resolve_maven_jars(
+        deps,
+        storm_version=storm_version,
+        cache_dir=cache_dir if cache_dir is not None else Path(project_dir) / "_build" / "jvm-deps",
+        repositories=project.repositories,
+        mvn=mvn,
+        timeout=timeout,
+        what="the project.clj dependencies",
+        fallback="or build those jars yourself and pass them with --extra-jar",
+    )
+
+
+def resolve_maven_jars(
+    deps: Sequence[MavenDependency],
+    *,
+    storm_version: str | None,
+    cache_dir: Path,
+    repositories: Sequence[tuple[str, str]] = (),
+    mvn: str = "mvn",
+    timeout: float = 900.0,
+    what: str,
+    fallback: str = "",
+) -> list[Path]:
+    """The jars of ``deps`` and their runtime dependencies, in Maven's classpath order.
+
+    With a ``storm_version``, ``storm-client`` is declared ``provided`` first, so Storm and what
+    it brings to the workers stay out. Resolution is cached under ``cache_dir/<hash of the
+    pom>/``. ``what`` names the dependencies in errors, ``fallback`` says what else a user can
+    do without Maven. Raises :class:`JarError` if Maven is missing or fails.
+    """
+    pom = render_pom(deps, storm_version=storm_version, repositories=repositories)
     key = hashlib.sha256(pom.encode()).hexdigest()[:16]
-    work = Path(cache_dir) if cache_dir is not None else Path(project_dir) / "_build" / "jvm-deps"
-    work = work / key
+    work = Path(cache_dir) / key
     classpath_file = work / "classpath.txt"
     if classpath_file.is_file():
         jars = _read_classpath(classpath_file)
@@ -376,13 +411,12 @@ def resolve_jvm_jars(
         (work / "pom.xml").write_text(pom, encoding="utf-8")
     except OSError as exc:
         raise JarError(f"cannot write {work}/pom.xml: {exc.strerror or exc}") from exc
+    wanted = ", ".join(d.coordinates for d in deps)
     executable = shutil.which(mvn)
     if executable is None:
-        wanted = ", ".join(d.coordinates for d in deps)
         raise JarError(
-            f"project.clj asks for JVM dependencies ({wanted}) but Maven (`{mvn}`) is not on "
-            "PATH: install it (`make system-deps`), or build those jars yourself and pass them "
-            "with --extra-jar"
+            f"{what} ({wanted}) come from Maven Central, but Maven (`{mvn}`) is not on PATH: "
+            f"install it (`make system-deps`){', ' + fallback if fallback else ''}"
         )
     command = [
         executable,
@@ -400,14 +434,13 @@ def resolve_jvm_jars(
         )
     except subprocess.TimeoutExpired as exc:
         raise JarError(
-            f"Maven did not resolve the project.clj dependencies within {timeout:g} s; "
+            f"Maven did not resolve {what} within {timeout:g} s; "
             f"retry, or run `{' '.join(command)}` to see why"
         ) from exc
     if result.returncode != 0 or not classpath_file.is_file():
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
         raise JarError(
-            "Maven could not resolve the project.clj dependencies "
-            f"({', '.join(d.coordinates for d in deps)}); check the coordinates and "
+            f"Maven could not resolve {what} ({wanted}); check the coordinates and "
             f"repositories. Maven said:\n{tail}"
         )
     return _read_classpath(classpath_file)

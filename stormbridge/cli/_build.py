@@ -23,6 +23,7 @@ __all__ = [
     "class_paths",
     "compile_for_env",
     "default_jar_path",
+    "required_jvm_jars",
     "serializer_note",
 ]
 
@@ -54,6 +55,24 @@ def class_paths(topology_cls: type) -> list[str]:
     return list(python_class_paths(topology_cls))
 
 
+def required_jvm_jars(topology_cls: type) -> list[Path]:
+    """The JVM jars the topology's components need (a Kafka spout: stormbridge's spout class,
+    storm-kafka-client, kafka-clients and their dependencies, not Storm's own); ``[]`` when
+    none do. Raises when Maven, the JDK or a Storm home to compile against is missing."""
+    from ..build.kafka import resolve_kafka_jars
+    from ..dsl.compile import jvm_requirements
+    from ..dsl.kafka import KAFKA_REQUIREMENT
+    from ..storm.home import default_cache_root, resolve_home
+    from ..storm.kafka import kafka_spout_jar, without_worker_jars
+
+    if KAFKA_REQUIREMENT not in jvm_requirements(topology_cls):
+        return []
+    home = resolve_home()
+    jars = resolve_kafka_jars(home.version, cache_dir=default_cache_root() / "jvm-deps")
+    jars = without_worker_jars(home, jars)
+    return [kafka_spout_jar(home, jars), *jars]
+
+
 def serializer_note(reason: str) -> None:
     """Say (on stderr, once per build) that the jar falls back to Storm's stock serializer."""
     print(
@@ -82,7 +101,8 @@ def build_topology_jar(
     """Build the jar of ``topology_cls`` (submitted as ``name``) for ``env``.
 
     Without an env the jar uses the top-level serializer and no virtualenv interpreter. The
-    JVM dependencies of ``project.clj`` (resolved by Maven, cached) and ``extra_jars`` are merged,
+    jars the topology's components need (:func:`required_jvm_jars`), the JVM dependencies of
+    ``project.clj`` (resolved by Maven, cached) and ``extra_jars`` are merged,
     and with the JSON serializer stormbridge's multilang serializer classes too (compiled once
     with the JDK; without one, ``note`` is told why and the jar has Storm's stock classes only).
     """
@@ -94,8 +114,10 @@ def build_topology_jar(
     for jar in extra_jars:
         if not Path(jar).is_file():
             raise JarError(f"--extra-jar {jar} is not a file")
-    # A "simple" jar (streamparse's -s): the project's code only, no project.clj JVM jars.
+    # A "simple" jar (streamparse's -s): the project's code only, no project.clj JVM jars;
+    # the jars a component of ours needs (the Kafka spout) are always carried.
     jvm_jars = [] if simple else resolve_jvm_jars(project.root, storm_version=storm_version())
+    jvm_jars = [*required_jvm_jars(topology_cls), *jvm_jars]
 
     config = project.config
     serializer = config.serializer_for(env) if env else config.serializer

@@ -101,7 +101,13 @@ def run(args: argparse.Namespace) -> int:
     from ..project.loader import load_project, load_topology
     from ..storm.local.run import run_topology
     from ..storm.multilang import SERIALIZER_CONF_KEY, default_serializer_conf, find_serializer_jar
-    from ._build import check_serializer, class_paths, compile_for_env, serializer_note
+    from ._build import (
+        check_serializer,
+        class_paths,
+        compile_for_env,
+        required_jvm_jars,
+        serializer_note,
+    )
 
     project = load_project(args.config)
     env = _select_env(project.config, args.environment)
@@ -122,7 +128,10 @@ def run(args: argparse.Namespace) -> int:
         write_resources_dir(dest, project.root, class_paths=paths, serializer=serializer)
 
     home = _storm_home()
-    jvm_jars = resolve_jvm_jars(project.root, storm_version=home.version)
+    jvm_jars = [
+        *required_jvm_jars(topology_cls),
+        *resolve_jvm_jars(project.root, storm_version=home.version),
+    ]
     if serializer == "json":  # stormbridge's multilang serializer on the local JVM's classpath
         found = find_serializer_jar(home)
         if found.path is not None:

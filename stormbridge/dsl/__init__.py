@@ -20,6 +20,7 @@ from .component import (
     python_spout_spec,
 )
 from .java import JavaArg, JavaObjectSpec
+from .kafka import KafkaSpout, KafkaSpoutSpec
 from .specs import (
     ComponentSpec,
     JavaBoltSpec,
@@ -43,6 +44,8 @@ __all__ = [
     "JavaObjectSpec",
     "JavaSpout",
     "JavaSpoutSpec",
+    "KafkaSpout",
+    "KafkaSpoutSpec",
     "ShellBolt",
     "ShellBoltSpec",
     "ShellComponentSpec",

@@ -30,6 +30,7 @@ from ..thrift import storm_thrift
 from .boot import BOOT_DIR
 from .checks import check_python
 from .java import JavaObjectSpec
+from .kafka import KAFKA_REQUIREMENT, KAFKA_SPOUT_CLASS
 from .specs import ComponentSpec, ShellComponentSpec
 from .stream import StreamGrouping
 
@@ -37,6 +38,7 @@ __all__ = [
     "compile_topology",
     "compile_unresolved",
     "grouping_to_thrift",
+    "jvm_requirements",
     "python_class_paths",
     "spec_common",
     "spec_component_object",
@@ -145,6 +147,24 @@ def python_class_paths(topology_cls: object) -> list[str]:
         if isinstance(spec, ShellComponentSpec) and spec.class_path is not None:
             paths.add(spec.class_path)
     return sorted(paths)
+
+
+def jvm_requirements(topology_cls: object) -> frozenset[str]:
+    """The names of the JVM jar sets the topology's components need in its jar (``"kafka"``
+    for a :class:`~stormbridge.dsl.kafka.KafkaSpout`); the build step provides them."""
+    cls = _check_topology(topology_cls)
+    read = cls.__dict__.get(READ_ATTR)
+    if read is not None:
+        for holder in [*read.spouts.values(), *read.bolts.values()]:
+            obj = getattr(holder, "spout_object", None) or getattr(holder, "bolt_object", None)
+            java = obj.java_object if obj is not None else None
+            if java is not None and java.full_class_name == KAFKA_SPOUT_CLASS:
+                return frozenset({KAFKA_REQUIREMENT})
+        return frozenset()
+    needs: set[str] = set()
+    for spec in cls.__dict__.get("specs", []):
+        needs.update(getattr(spec, "jvm_requires", ()))
+    return frozenset(needs)
 
 
 def topology_to_bytes(topology: Any) -> bytes:

@@ -19,6 +19,7 @@ Or run a whole topology in this process, no JVM (``docs/testing.md``)::
 It may import every layer but the CLI.
 """
 
+from .kafka import KafkaBroker
 from .peer import PeerError, StormPeer, make_context
 from .plan import TopologyRunError
 from .runner import ComponentError, Emit, TopologyResult, TopologyRunner, run_topology
@@ -28,6 +29,7 @@ __all__ = [
     "ComponentError",
     "Emit",
     "JsonStormReader",
+    "KafkaBroker",
     "MsgpackStormReader",
     "PeerError",
     "StormPeer",

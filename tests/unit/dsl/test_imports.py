@@ -128,6 +128,7 @@ _SUBMODULES = {
     "component",
     "flux",
     "java",
+    "kafka",
     "resolve",
     "specs",
     "stream",
