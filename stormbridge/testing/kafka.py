@@ -2,8 +2,9 @@
 
 :func:`broker_classpath` resolves ``org.apache.kafka:kafka_2.13`` (:data:`BROKER_VERSION`)
 and an SLF4J binding with Maven (cached under ``<cache>/kafka-broker/``; ``make test`` fetches
-it ahead). :class:`KafkaBroker` runs one node that is both broker and controller, bound to
-127.0.0.1 on free ports, with its data and log in a folder of the caller's::
+them ahead with :func:`fetch_kafka_jars`). :class:`KafkaBroker` runs one node that is both
+broker and controller, bound to 127.0.0.1 on free ports, with its data and log in a folder of
+the caller's::
 
     with KafkaBroker.start(tmp_path / "kafka") as broker:
         producer = KafkaProducer(bootstrap_servers=broker.bootstrap_servers)
@@ -34,7 +35,7 @@ from ..build.jvmdeps import MavenDependency, resolve_maven_jars
 from ..errors import ClusterError
 from ..storm.home import default_cache_root
 
-__all__ = ["BROKER_VERSION", "KafkaBroker", "broker_classpath", "free_port"]
+__all__ = ["BROKER_VERSION", "KafkaBroker", "broker_classpath", "fetch_kafka_jars", "free_port"]
 
 #: The Kafka release the broker runs (kafka_2.13, the Scala 2.13 build; Java 17).
 BROKER_VERSION = "4.1.0"
@@ -58,6 +59,17 @@ def broker_classpath(
         timeout=timeout,
         what="the Kafka broker's jars",
     )
+
+
+def fetch_kafka_jars(cache_root: Path | None = None) -> list[Path]:
+    """Resolve ahead (``make kafka-jars``) the broker's jars and those a topology with a Kafka
+    spout carries, so that tests do not download them; all of them."""
+    from ..build.kafka import resolve_kafka_jars
+    from ..storm.home import storm_version
+
+    root = cache_root or default_cache_root()
+    spout = resolve_kafka_jars(storm_version(), cache_dir=root / "jvm-deps")
+    return [*broker_classpath(root), *spout]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
