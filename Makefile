@@ -47,12 +47,16 @@ storm: system-deps install-run ## provision Apache Storm 2.8.3 (the pinned relea
 run: storm ## set up everything and run the word-count topology on real Storm (local mode), TIME=60 seconds
 	$(SPARSE) run -n wordcount -t $(TIME)
 
+.PHONY: kafka-jars
+kafka-jars: install ## fetch what the Kafka tests and examples/kafka-trending need from Maven Central: the Kafka 4.1 broker and the Kafka spout's jars (cached)
+	$(PY) -c 'from stormbridge.testing.kafka import fetch_kafka_jars; fetch_kafka_jars()'
+
 .PHONY: docker-deps
 docker-deps: ## install docker.io, docker-compose and debootstrap if missing (the Docker cluster test)
 	@bash scripts/docker-engine.sh deps
 
 .PHONY: test
-test: system-deps-test docker-deps storm lint ## run every check: lint, unit tests, then integration tests on real Storm (Docker too)
+test: system-deps-test docker-deps storm kafka-jars lint ## run every check: lint, unit tests, then integration tests on real Storm (Docker, Kafka too)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
