@@ -364,6 +364,7 @@ def measure(
     java_jar: Path | None = None,
     par: int = 2,
     tuple_bytes: int = 0,
+    max_emits_per_next: int = 0,
 ) -> Measurement:
     from stormbridge.cli.main import main as sparse
     from stormbridge.errors import StormBridgeError
@@ -375,6 +376,8 @@ def measure(
     argv = ["submit", "-n", topo_file, "-N", name, "-e", "bench", "--config", str(config)]
     if tuple_bytes:
         argv += ["-o", f"bench.tuple.bytes={tuple_bytes}"]
+    if max_emits_per_next and impl == "stormbridge-batched":
+        argv += ["-o", f"stormbridge.spout.max.emits.per.next={max_emits_per_next}"]
     argv += ["--timeout", "120"]
     if impl.startswith("stormbridge"):
         argv += ["--python", str(STORMBRIDGE_VENV / "bin" / "python")]
@@ -618,14 +621,23 @@ def compile_java_word_count(home: Any) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="word count on a local Storm cluster")
-    parser.add_argument("--window", type=float, default=60.0, help="measured seconds")
-    parser.add_argument("--warmup", type=float, default=30.0, help="seconds after first ack")
+    parser.add_argument("--window", type=float, default=30.0, help="measured seconds")
+    parser.add_argument("--warmup", type=float, default=15.0, help="seconds after first ack")
     parser.add_argument("--max-spout-pending", type=int, default=1000)
     parser.add_argument("--port-offset", type=int, default=30000)
     parser.add_argument("--metrics-secs", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=300.0, help="submit → first ack")
     parser.add_argument(
-        "--only", choices=ALL_IMPLS, help="one main row, no extra rows, docs untouched"
+        "--only",
+        choices=ALL_IMPLS,
+        action="append",
+        help="only these main rows (repeatable), no extra rows, docs untouched",
+    )
+    parser.add_argument(
+        "--max-emits-per-next",
+        type=int,
+        default=0,
+        help="stormbridge.spout.max.emits.per.next of the batched rows (0: the classes' default)",
     )
     parser.add_argument("--no-doc", action="store_true")
     parser.add_argument("--par", type=int, default=2, help="count_bolt parallelism of the rows")
@@ -671,6 +683,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "warmup": args.warmup,
             "max_spout_pending": args.max_spout_pending,
             "par": args.par,
+            "max_emits_per_next": args.max_emits_per_next,
             "metrics_secs": args.metrics_secs,
             "versions": {
                 "stormbridge": venv_facts(STORMBRIDGE_VENV, ["stormbridge", "orjson"]),
@@ -698,7 +711,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_plan(args: argparse.Namespace) -> list[tuple[str, int, int]]:
     """(impl, count_bolt par, bytes per word) of every row, in the order they run."""
     if args.only:
-        return [(args.only, args.par, 0)]
+        return [(impl, args.par, 0) for impl in args.only]
     plan = [(impl, args.par, 0) for impl in ALL_IMPLS]
     if args.scaling_par and args.scaling_par != args.par:
         plan += [(impl, args.scaling_par, 0) for impl in SCALING_IMPLS]
@@ -774,6 +787,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
                         java_jar=java_jar,
                         par=par,
                         tuple_bytes=tuple_bytes,
+                        max_emits_per_next=args.max_emits_per_next,
                     )
                 except StormBridgeError as exc:
                     raise BenchError(f"{TOPOLOGY_NAMES[impl]}: {exc}") from exc

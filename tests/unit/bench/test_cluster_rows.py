@@ -54,8 +54,8 @@ def test_plan_runs_every_main_row_then_the_extra_rows(cluster: ModuleType) -> No
     assert plan[:5] == [(impl, 2, 0) for impl in cluster.ALL_IMPLS]
     assert ("stormbridge-batched", 1, 0) in plan and ("pystorm", 1, 0) in plan
     assert ("java", 2, 1024) in plan and ("stormbridge-batched", 2, 1024) in plan
-    args = argparse.Namespace(only="java", par=2, scaling_par=1, big_tuple_bytes=1024)
-    assert cluster.run_plan(args) == [("java", 2, 0)]
+    args = argparse.Namespace(only=["java", "pystorm"], par=2, scaling_par=1, big_tuple_bytes=1024)
+    assert cluster.run_plan(args) == [("java", 2, 0), ("pystorm", 2, 0)]
     args = argparse.Namespace(only=None, par=2, scaling_par=0, big_tuple_bytes=0)
     assert len(cluster.run_plan(args)) == len(cluster.ALL_IMPLS)
 
