@@ -15,6 +15,7 @@ folder rather than to the current directory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -348,9 +349,18 @@ def topology_name(args: argparse.Namespace, project: Project) -> str:
     return topology_file(project, None).stem
 
 
-def connect_nimbus(env: EnvConfig, timeout: float = DEFAULT_TIMEOUT) -> NimbusClient:
-    """A client connected to the leader Nimbus of ``env`` (seeds from ``nimbus`` or
-    ``$STREAMPARSE_NIMBUS``). Connecting, and every call, gives up after ``timeout`` seconds."""
+def connect_nimbus(
+    env: EnvConfig, timeout: float = DEFAULT_TIMEOUT
+) -> contextlib.AbstractContextManager[NimbusClient]:
+    """A client of the leader Nimbus of ``env`` (seeds from ``nimbus`` or
+    ``$STREAMPARSE_NIMBUS``), through an SSH tunnel to the Nimbus host when the env sets
+    ``use_ssh_for_nimbus``; use it in a ``with`` block. Connecting, and every call, gives up
+    after ``timeout`` seconds."""
+    if env.use_ssh_for_nimbus:
+        from ..deploy.nimbus import nimbus_session  # the SSH client only when tunnelling
+        from ..deploy.ssh import SSHSettings
+
+        return nimbus_session(env, SSHSettings.from_env(env), timeout=timeout)
     from ..thrift.nimbus import connect_leader  # thriftpy2 only when talking to Nimbus
 
     seeds = [(seed.host, seed.port) for seed in env.require_nimbus()]

@@ -210,62 +210,70 @@ def test_submit_deploys_the_virtualenv_over_ssh_to_both_supervisor_hosts(
         t0 = time.monotonic()
         assert main(["submit", *cfg, "--timeout", "30"]) == 0, capsys.readouterr().err
         submit_secs = time.monotonic() - t0
-    out = capsys.readouterr().out
-    for h in (h1, h2):
-        assert f"[{h.address}] virtualenv created" in out
-    assert re.search(r"Uploading tabled\.jar to Nimbus 127\.0\.0\.1:\d+", out), out
-    assert f"target {h0.address} port 6627" in (state_dir / "h0-sshd" / "sshd.log").read_text()
+        sshd_log = state_dir / "h0-sshd" / "sshd.log"
+        forwards = sshd_log.read_text().count(f"target {h0.address} port 6627")
+        # list (and kill, at the end) reach Nimbus through the tunnel too
+        assert main(["list", *cfg[:-2], "--timeout", "30"]) == 0, capsys.readouterr().err
+        out = capsys.readouterr().out
+        assert re.search(r"^tabled\s", out, re.M), out
+        assert sshd_log.read_text().count(f"target {h0.address} port 6627") > forwards
+        for h in (h1, h2):
+            assert f"[{h.address}] virtualenv created" in out
+        assert re.search(r"Uploading tabled\.jar to Nimbus 127\.0\.0\.1:\d+", out), out
 
-    # each supervisor host has its own virtualenv (private /data), none on h0
-    probe = "import tabulate, orjson, stormbridge; print('ok')"
-    for h in (h1, h2):
-        assert run_in_host(h, ["/data/venvs/tabled/bin/python", "-c", probe]).stdout == "ok\n"
-    assert run_in_host(h0, ["test", "-e", "/data/venvs"], check=False).returncode == 1
+        # each supervisor host has its own virtualenv (private /data), none on h0
+        probe = "import tabulate, orjson, stormbridge; print('ok')"
+        for h in (h1, h2):
+            assert run_in_host(h, ["/data/venvs/tabled/bin/python", "-c", probe]).stdout == "ok\n"
+        assert run_in_host(h0, ["test", "-e", "/data/venvs"], check=False).returncode == 1
 
-    ui = UIClient(str(hosts.ui_url), timeout=10)
-    topology_id = _poll("the topology in the UI", lambda: ui.topology_id("tabled"), 60)
-    _poll(
-        "table_bolt executing tuples on h1 and h2",
-        lambda: _executing_hosts(ui, topology_id, "table_bolt") == {h1.address, h2.address},
-        150,
-        3.0,
-    )
+        ui = UIClient(str(hosts.ui_url), timeout=10)
+        topology_id = _poll("the topology in the UI", lambda: ui.topology_id("tabled"), 60)
+        _poll(
+            "table_bolt executing tuples on h1 and h2",
+            lambda: _executing_hosts(ui, topology_id, "table_bolt") == {h1.address, h2.address},
+            150,
+            3.0,
+        )
 
-    def tailed() -> bool:
-        main(["tail", *cfg, "--pattern", "worker", "-l", "2000"])
-        text = capsys.readouterr().out
-        return "TABLE-BOLT on h1 with tabulate" in text and "TABLE-BOLT on h2 with tabulate" in text
+        def tailed() -> bool:
+            main(["tail", *cfg, "--pattern", "worker", "-l", "2000"])
+            text = capsys.readouterr().out
+            return (
+                "TABLE-BOLT on h1 with tabulate" in text
+                and "TABLE-BOLT on h2 with tabulate" in text
+            )
 
-    _poll("sparse tail shows the bolt's line from each host", tailed, 60, 3.0)
+        _poll("sparse tail shows the bolt's line from each host", tailed, 60, 3.0)
 
-    # tail -f follows both hosts until Ctrl-C, which ends it promptly
-    follow = subprocess.Popen(
-        [sys.executable, "-m", "stormbridge.cli.main", "tail", *cfg, "-f", "-l", "2000",
-         "--pattern", "worker"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
-        preexec_fn=_default_sigint,
-    )  # fmt: skip
-    try:
-        seen: set[str] = set()
-        end = time.monotonic() + 60
-        assert follow.stdout is not None
-        while len(seen) < 2 and time.monotonic() < end:
-            ready, _, _ = select.select([follow.stdout], [], [], 1.0)
-            if ready:
-                text = follow.stdout.readline()
-                match = re.match(r"^(\S+) \| .*TABLE-BOLT on (h\d)", text)
-                if match:
-                    seen.add(f"{match.group(1)}={match.group(2)}")
-        assert seen == {f"{h1.address}=h1", f"{h2.address}=h2"}
-        follow.send_signal(signal.SIGINT)
-        follow.communicate(timeout=30)  # drains the pipes while it stops
-        assert follow.returncode == 130
-    finally:
-        if follow.poll() is None:
-            follow.kill()
-            follow.wait()
+        # tail -f follows both hosts until Ctrl-C, which ends it promptly
+        follow = subprocess.Popen(
+            [sys.executable, "-m", "stormbridge.cli.main", "tail", *cfg, "-f", "-l", "2000",
+             "--pattern", "worker"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+            preexec_fn=_default_sigint,
+        )  # fmt: skip
+        try:
+            seen: set[str] = set()
+            end = time.monotonic() + 60
+            assert follow.stdout is not None
+            while len(seen) < 2 and time.monotonic() < end:
+                ready, _, _ = select.select([follow.stdout], [], [], 1.0)
+                if ready:
+                    text = follow.stdout.readline()
+                    match = re.match(r"^(\S+) \| .*TABLE-BOLT on (h\d)", text)
+                    if match:
+                        seen.add(f"{match.group(1)}={match.group(2)}")
+            assert seen == {f"{h1.address}=h1", f"{h2.address}=h2"}
+            follow.send_signal(signal.SIGINT)
+            follow.communicate(timeout=30)  # drains the pipes while it stops
+            assert follow.returncode == 130
+        finally:
+            if follow.poll() is None:
+                follow.kill()
+                follow.wait()
 
-    assert main(["kill", *cfg, "--wait", "0"]) == 0
+        assert main(["kill", *cfg, "--wait", "0"]) == 0
     print(
         f"\ndeploy + submit over SSH (2 hosts): {submit_secs:.1f} s; "
         f"whole test {time.monotonic() - started:.1f} s",
