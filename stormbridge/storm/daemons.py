@@ -40,6 +40,7 @@ from .state import (
     processes_mentioning,
     remove_record,
     save_record,
+    stop_in_tiers,
 )
 
 __all__ = [
@@ -241,11 +242,6 @@ def _spawn(command: list[str], out_path: Path, cwd: Path, env: Mapping[str, str]
         )
     except OSError as exc:
         raise ClusterError(f"cannot start {command[0]}: {exc}") from exc
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
 
 
 def _tail(path: Path, lines: int = 25) -> str:
@@ -547,29 +543,9 @@ def _tier_of(name: str) -> int:
     return 0
 
 
-def _group_alive(daemon: DaemonRecord) -> bool:
-    return pid_alive(daemon.pid) or bool(group_members(daemon.pgid))
-
-
 def _stop_record(record: ClusterRecord, say: Progress, grace: float) -> list[int]:
     """Stop every daemon of ``record`` (and its process group); return pids that survived."""
-    by_tier: dict[int, list[DaemonRecord]] = {}
-    for d in record.daemons:
-        by_tier.setdefault(_tier_of(d.name), []).append(d)
-    for tier in sorted(by_tier):
-        group = [d for d in by_tier[tier] if _group_alive(d)]
-        if not group:
-            continue
-        say(f"stopping {', '.join(d.name for d in group)}")
-        for d in group:
-            _signal_group(d.pgid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and any(_group_alive(d) for d in group):
-            time.sleep(0.3)
-        for d in group:
-            if _group_alive(d):
-                say(f"  {d.name} did not stop within {grace:.0f} s: SIGKILL")
-                _signal_group(d.pgid, signal.SIGKILL)
+    stop_in_tiers(record.daemons, _tier_of, say, grace)
     # Anything still holding the state directory on its command line (e.g. a worker JVM that
     # left the process group) goes too.
     leftovers = [p for p in processes_mentioning(record.state_dir) if p != os.getpid()]

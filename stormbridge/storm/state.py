@@ -19,7 +19,9 @@ import errno
 import fcntl
 import json
 import os
-from collections.abc import Iterator, Mapping
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,8 @@ __all__ = [
     "processes_mentioning",
     "remove_record",
     "save_record",
+    "signal_group",
+    "stop_in_tiers",
 ]
 
 STATE_FILE = "state.json"
@@ -186,6 +190,43 @@ def group_members(pgid: int) -> list[int]:
         if len(fields) > 2 and fields[0] not in ("Z", "X") and int(fields[2]) == pgid:
             members.append(int(entry.name))
     return members
+
+
+def signal_group(pgid: int, sig: int) -> None:
+    """Send ``sig`` to process group ``pgid``; a group that is gone (or not ours) is left."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _group_alive(daemon: DaemonRecord) -> bool:
+    return pid_alive(daemon.pid) or bool(group_members(daemon.pgid))
+
+
+def stop_in_tiers(
+    daemons: Iterable[DaemonRecord],
+    tier_of: Callable[[str], int],
+    say: Callable[[str], None],
+    grace: float,
+) -> None:
+    """Stop ``daemons`` tier by tier (lowest ``tier_of(name)`` first): SIGTERM to the process
+    group of each live one, SIGKILL to those still alive after ``grace`` seconds."""
+    tiers: dict[int, list[DaemonRecord]] = {}
+    for d in daemons:
+        tiers.setdefault(tier_of(d.name), []).append(d)
+    for tier in sorted(tiers):
+        group = [d for d in tiers[tier] if _group_alive(d)]
+        if not group:
+            continue
+        say(f"stopping {', '.join(d.name for d in group)}")
+        for d in group:
+            signal_group(d.pgid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and any(_group_alive(d) for d in group):
+            time.sleep(0.2)
+        for d in group:
+            if _group_alive(d):
+                say(f"  {d.name} did not stop within {grace:.0f} s: SIGKILL")
+                signal_group(d.pgid, signal.SIGKILL)
 
 
 def processes_mentioning(path: str) -> list[int]:

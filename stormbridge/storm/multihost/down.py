@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,12 +20,10 @@ from ...errors import ClusterError
 from ..hosts import ClusterHosts, find_hosts, remove_hosts
 from ..state import (
     ClusterRecord,
-    DaemonRecord,
-    group_members,
     load_record,
     locked,
-    pid_alive,
     remove_record,
+    stop_in_tiers,
 )
 from .netns import (
     delete_link,
@@ -55,15 +52,6 @@ def _tier(name: str) -> int:
     return 0
 
 
-def _group_alive(d: DaemonRecord) -> bool:
-    return pid_alive(d.pid) or bool(group_members(d.pgid))
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
-
-
 def _in_namespaces(pid: int, inodes: set[int]) -> bool:
     try:
         return os.stat(f"/proc/{pid}/ns/net").st_ino in inodes
@@ -75,24 +63,8 @@ def _stop_daemons(record: ClusterRecord, inodes: set[int], say: Progress, grace:
     """SIGTERM the recorded daemons' process groups by tiers, SIGKILL after ``grace``. Only
     daemons that run in one of the hosts' network namespaces (``inodes``) are signalled: a
     recorded pid that now belongs to something else is left alone."""
-    tiers: dict[int, list[DaemonRecord]] = {}
-    for d in record.daemons:
-        if _in_namespaces(d.pid, inodes):
-            tiers.setdefault(_tier(d.name), []).append(d)
-    for tier in sorted(tiers):
-        group = [d for d in tiers[tier] if _group_alive(d)]
-        if not group:
-            continue
-        say(f"stopping {', '.join(d.name for d in group)}")
-        for d in group:
-            _signal_group(d.pgid, signal.SIGTERM)
-        end = time.monotonic() + grace
-        while time.monotonic() < end and any(_group_alive(d) for d in group):
-            time.sleep(0.2)
-        for d in group:
-            if _group_alive(d):
-                say(f"  {d.name} did not stop within {grace:.0f} s: SIGKILL")
-                _signal_group(d.pgid, signal.SIGKILL)
+    inside = [d for d in record.daemons if _in_namespaces(d.pid, inodes)]
+    stop_in_tiers(inside, _tier, say, grace)
 
 
 def _leftovers(hosts: ClusterHosts | None) -> list[int]:
