@@ -21,10 +21,13 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from ..errors import JarError
-from .resources import ResourceTree, collect_resources, write_resources_dir
-from .wheels import SitePackage, Wheelhouse
+from .resources import ResourceOptions, ResourceTree, collect_resources, write_resources_dir
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "CHUNK_FRIENDLY_LIMIT",
@@ -231,34 +234,18 @@ def build_jar(
     out: Path,
     *,
     class_paths: Sequence[str],
-    serializer: str = "json",
-    virtualenv_python: str | None = None,
-    include_runtime: bool = True,
     extra_jars: Sequence[Path] = (),
-    src_dir: str = "src",
-    wheelhouse: Wheelhouse | None = None,
-    venv_root: str | None = None,
-    sites: Sequence[SitePackage] = (),
+    **options: Unpack[ResourceOptions],
 ) -> JarInfo:
     """Build the topology jar for ``project_dir`` at ``out`` and describe it.
 
     ``class_paths``: the ``module.Class`` paths of the topology's Python components (one boot
     script each). ``extra_jars``: JVM jars whose classes are merged in (see
-    :func:`jar_entry_filter`; jars of Storm itself are skipped). ``wheelhouse``, ``venv_root``
-    and ``sites``: see :func:`~stormbridge.build.resources.collect_resources`. The file is written
-    atomically: a failed build leaves no partial jar at ``out``.
+    :func:`jar_entry_filter`; jars of Storm itself are skipped). ``options`` (``serializer``,
+    ``wheelhouse``, ``sites``, …): see :func:`~stormbridge.build.resources.collect_resources`.
+    The file is written atomically: a failed build leaves no partial jar at ``out``.
     """
-    tree: ResourceTree = collect_resources(
-        project_dir,
-        class_paths=class_paths,
-        serializer=serializer,
-        virtualenv_python=virtualenv_python,
-        include_runtime=include_runtime,
-        src_dir=src_dir,
-        wheelhouse=wheelhouse,
-        venv_root=venv_root,
-        sites=sites,
-    )
+    tree: ResourceTree = collect_resources(project_dir, class_paths=class_paths, **options)
     resource_names = {f"resources/{entry.path}": entry for entry in tree.entries}
     taken = {"META-INF/MANIFEST.MF", *resource_names}
     merged, services = _plan_extra_jars(extra_jars, taken)

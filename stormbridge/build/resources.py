@@ -28,15 +28,20 @@ import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 from ..dsl.boot import WORKERENV_PATH, boot_script_path, render_boot_script
 from ..errors import JarError
 from .shipped import RUNTIME_PACKAGES, imports_beyond_runtime, is_runtime_file
 from .wheels import SitePackage, Wheelhouse
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 __all__ = [
     "RUNTIME_PACKAGES",
     "ResourceEntry",
+    "ResourceOptions",
     "ResourceTree",
     "collect_resources",
     "is_cache_or_junk",
@@ -218,6 +223,19 @@ def _package_dir(name: str) -> Path:
     return Path(spec.origin).parent
 
 
+class ResourceOptions(TypedDict, total=False):
+    """The keyword options of :func:`collect_resources` besides ``class_paths``, which
+    :func:`write_resources_dir` and :func:`stormbridge.build.jar.build_jar` pass on."""
+
+    serializer: str
+    virtualenv_python: str | None
+    include_runtime: bool
+    src_dir: str
+    wheelhouse: Wheelhouse | None
+    venv_root: str | None
+    sites: Sequence[SitePackage]
+
+
 def collect_resources(
     project_dir: Path,
     *,
@@ -317,31 +335,15 @@ def write_resources_dir(
     project_dir: Path,
     *,
     class_paths: Sequence[str],
-    serializer: str = "json",
-    virtualenv_python: str | None = None,
-    include_runtime: bool = True,
-    src_dir: str = "src",
-    wheelhouse: Wheelhouse | None = None,
-    venv_root: str | None = None,
-    sites: Sequence[SitePackage] = (),
+    **options: Unpack[ResourceOptions],
 ) -> ResourceTree:
     """Write ``dest/resources/`` (replacing an old one) with the same tree the jar would hold.
 
     Put ``dest`` on a JVM classpath: Storm's local mode copies the classpath directory
     ``resources`` for each worker. Only ``dest/resources`` is replaced; ``dest`` itself and
-    its other contents are left alone.
+    its other contents are left alone. ``options``: those of :func:`collect_resources`.
     """
-    tree = collect_resources(
-        project_dir,
-        class_paths=class_paths,
-        serializer=serializer,
-        virtualenv_python=virtualenv_python,
-        include_runtime=include_runtime,
-        src_dir=src_dir,
-        wheelhouse=wheelhouse,
-        venv_root=venv_root,
-        sites=sites,
-    )
+    tree = collect_resources(project_dir, class_paths=class_paths, **options)
     root = Path(dest) / "resources"
     try:
         if root.is_symlink() or root.is_file():
