@@ -20,6 +20,7 @@ import math
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import ConfigError, TopologyError
@@ -39,6 +40,7 @@ __all__ = [
     "add_config",
     "add_debug",
     "add_environment",
+    "add_extra_jars",
     "add_name",
     "add_option",
     "add_override_name",
@@ -258,6 +260,19 @@ def add_cluster(parser: argparse.ArgumentParser) -> None:
     add_environment(parser)
     add_config(parser)
     add_timeout(parser)
+
+
+def add_extra_jars(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--extra-jar",
+        dest="extra_jars",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="JAR",
+        help="merge this JVM jar's classes into the topology jar (repeatable; project.clj "
+        ":dependencies are added automatically)",
+    )
 
 
 def add_running_topology(parser: argparse.ArgumentParser) -> None:

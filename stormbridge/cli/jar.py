@@ -33,16 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="JAR",
         help="where to write the jar (default: _build/NAME.jar in the project)",
     )
-    parser.add_argument(
-        "--extra-jar",
-        dest="extra_jars",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="JAR",
-        help="merge this JVM jar's classes into the topology jar (repeatable; project.clj "
-        ":dependencies are added automatically)",
-    )
+    _common.add_extra_jars(parser)
     parser.add_argument(
         "-s",
         "--simple_jar",

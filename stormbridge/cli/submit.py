@@ -61,16 +61,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="submit this prebuilt jar instead of building one (it must hold the topology's "
         "resources/, e.g. from `sparse jar`)",
     )
-    parser.add_argument(
-        "--extra-jar",
-        dest="extra_jars",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="JAR",
-        help="merge this JVM jar's classes into the topology jar (repeatable; project.clj "
-        ":dependencies are added automatically)",
-    )
+    _common.add_extra_jars(parser)
     parser.add_argument(
         "--python",
         default="python3",
