@@ -80,7 +80,7 @@ bench-cluster: storm ## end-to-end word count on a local Storm cluster, stormbri
 
 .PHONY: bench-faults
 bench-faults: storm ## fault matrix on a local Storm cluster: every fault in one run of 1,000,000 ids (docs/reliability.md)
-	$(PY) bench/faults.py --only matrix --ids 1000000 --rate 0 --timeout 1800
+	$(PY) bench/faults.py --only matrix --ids 1000000 --rate 1500 --timeout 1800
 
 .PHONY: clean
 clean: ## remove the virtualenv, caches and build output (not the Storm cache)

@@ -26,10 +26,10 @@ it and when acks came again (counted from the fault), the duplicates recorded un
 fault, what the UI showed (components' last errors) and the log lines (supervisor, Nimbus,
 worker) written after the fault that mention an error.
 
-``--only matrix --ids 1000000 --rate 1000`` (``make bench-faults``) is every fault in one long
+``--only matrix --ids 1000000 --rate 1500`` (``make bench-faults``) is every fault in one long
 run, spaced out by share of ids recorded: one topology that lives through all of them, so its
 0 lost covers every fault at 1,000,000 ids in the time one run takes. The rate keeps the run
-long enough (about 17 minutes) for every fault and its recovery to land between two marks; an
+long enough (about 13 minutes) for every fault and its recovery to land between two marks; an
 unpaced spout (``--rate 0``, ~8,000 ids/s here) finishes before the later faults.
 
 The CI-sized version is ``tests/integration/cluster/test_faults.py``.
@@ -489,7 +489,9 @@ def run_scenario(
         except sqlite3.Error:
             pass
         try:
-            with NimbusClient(cluster.record.host, cluster.record.nimbus_port, 60) as client:
+            with NimbusClient(
+                cluster.record.host, cluster.record.nimbus_port, timeout=60
+            ) as client:
                 client.kill(topology, wait_secs=0, wait=True, deadline=180)
         except StormBridgeError as exc:  # reported, not raised: the results still count
             result.error += f" (killing {topology}: {exc})"
