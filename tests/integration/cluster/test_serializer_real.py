@@ -190,8 +190,10 @@ class FlakyBolt(Bolt):
 
 
 class TickBolt(Bolt):
-    """Writes "tick" to tick-<pid>.txt for every tick tuple (once a second)."""
+    """Writes "tick" to tick-<pid>.txt for every tick tuple (once a second), and passes every
+    n on with need_task_ids, writing "task n <the task Storm says it went to>"."""
 
+    outputs = ["n"]
     config = {"topology.tick.tuple.freq.secs": 1}
 
     def initialize(self, conf, ctx):
@@ -201,19 +203,33 @@ class TickBolt(Bolt):
         self.out.write("tick\\n")
 
     def process(self, tup):
-        pass
+        n = tup.values[0]
+        (task,) = self.emit([n], need_task_ids=True)
+        self.out.write("task %d %d\\n" % (n, task))
+
+
+class IdsBolt(Bolt):
+    """Writes "n <own task>" to ids-<pid>.txt for every n it gets."""
+
+    def initialize(self, conf, ctx):
+        _, self.out = _open(conf, "ids")
+        self.me = ctx["taskid"]
+
+    def process(self, tup):
+        self.out.write("%d %d\\n" % (tup.values[0], self.me))
 '''
 
 REPLAY_TOPOLOGY = """
 from streamparse import Grouping, Topology
 
-from bolts.replay import FlakyBolt, ReplaySpout, TickBolt
+from bolts.replay import FlakyBolt, IdsBolt, ReplaySpout, TickBolt
 
 
 class Replay(Topology):
     replay_spout = ReplaySpout.spec()
     flaky_bolt = FlakyBolt.spec(inputs={replay_spout: Grouping.SHUFFLE})
     tick_bolt = TickBolt.spec(inputs={replay_spout: Grouping.SHUFFLE})
+    ids_bolt = IdsBolt.spec(inputs={tick_bolt: Grouping.SHUFFLE}, par=2)
 """
 
 CHECKED_TOPOLOGY = """
@@ -505,8 +521,15 @@ def test_batched_replays_fails_timeouts_ticks_and_a_sigkilled_process(
     new_seen = {int(n) for pid, lines in bolts.items() if pid != old_bolt for (n,) in lines}
     replayed = (old_seen - acked_before_kill) & new_seen
     assert replayed, "no tuple pending at the kill reached the restarted bolt"
-    ticks = sum(len(lines) for lines in replay_lines(folder, "tick").values())
-    assert ticks >= 3
+    tick_lines = [line for lines in replay_lines(folder, "tick").values() for line in lines]
+    assert tick_lines.count(["tick"]) >= 3
+    # need_task_ids replies came back in order: every n reached the task its reply named
+    told = {(int(line[1]), int(line[2])) for line in tick_lines if line[0] == "task"}
+    received = {
+        (int(n), int(me)) for lines in replay_lines(folder, "ids").values() for n, me in lines
+    }
+    assert len({task for _, task in told}) == 2, told  # both tasks were named
+    assert received and received <= told, received - told
     assert launched_by(storm_cluster, name) == {"BatchShellSpout", "BatchShellBolt"}
     died = [
         line
