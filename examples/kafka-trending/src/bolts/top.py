@@ -14,7 +14,7 @@ class TopWordsBolt(Bolt):
         self.top_n = int(conf.get("trending.top_n", 10))
         self.folder = conf.get("trending.dir")
         self.counts = {}
-        self.last = None
+        self.last = []  # nothing to report until words arrive
 
     def process(self, tup):
         word, count = tup.values
