@@ -81,7 +81,7 @@ FAILING = [f"fail-{n}" for n in range(5)]
 @pytest.fixture
 def project(storm_cluster: Any, tmp_path: Path) -> Path:
     root = tmp_path / "trending"
-    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("__pycache__", "_*"))
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("__pycache__", "_kafka", "_build"))
     (root / "src" / "bolts" / "record.py").write_text(RECORD_BOLT)
     (root / "topologies" / "trending_checked.py").write_text(CHECKED_TOPOLOGY)
     (root / "records").mkdir()
