@@ -9,6 +9,7 @@ from __future__ import annotations
 import _thread
 import contextlib
 import io
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -192,6 +193,9 @@ def test_follow_prints_appended_lines_until_ctrl_c(
         if not done.is_set():
             _thread.interrupt_main()  # Ctrl-C
 
+    # interrupt_main() does nothing while SIGINT is ignored (as in a job started in the
+    # background by a non-interactive shell): give the test Python's own Ctrl-C handler
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     helper = threading.Thread(target=writer, daemon=True)
     helper.start()
     try:
@@ -200,6 +204,8 @@ def test_follow_prints_appended_lines_until_ctrl_c(
         helper.join(timeout=15)
     except KeyboardInterrupt:  # pragma: no cover - only if main ended before the Ctrl-C
         code = -1
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert code == 130
     assert out.getvalue().splitlines() == [
         "127.0.0.1:6700 | line 02999 of the worker log .............",
