@@ -1,9 +1,13 @@
 package stormbridge.multilang;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.apache.storm.Config;
 import org.apache.storm.multilang.ShellMsg;
 import org.apache.storm.multilang.SpoutMsg;
@@ -18,26 +22,41 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A multilang spout with fewer round trips: the batched transport's spout.
+ * A multilang spout that never waits on its subprocess in Storm's spout thread: the batched
+ * transport's spout.
  *
  * <p>Same protocol and semantics as Storm's ShellSpout (every command answered by one
  * {@code sync}, emits with message ids, task-id replies, log/error/metrics messages, the
- * subprocess heartbeat timeout), with two changes that cut the round trips per tuple:
+ * subprocess heartbeat timeout), with these changes:
  * <ul>
  * <li>{@code next} carries {@code "max": k}: a subprocess that was offered the batched
  * transport at the handshake ({@code "stormbridge.transport": "batched"} in the conf) may call
- * its next_tuple up to k times before its {@code sync}; k is
- * {@code stormbridge.spout.max.emits.per.next} (default 100) but never more than
- * {@code topology.max.spout.pending} minus the tuples this spout has in flight, so pending
- * stays within Storm's bound. A subprocess that ignores "max" answers as before.</li>
- * <li>{@code ack} and {@code fail} are written without waiting for their {@code sync}; they go
- * out with the next {@code next} (one flush), and all their syncs are read then. They are
- * sent at once when the spout is not active or {@link #MAX_DEFERRED} are waiting.</li>
+ * its next_tuple up to k times before its {@code sync}. A subprocess that ignores "max"
+ * answers as before.</li>
+ * <li>A reader thread reads what the subprocess writes and hands it to Storm's spout thread
+ * one burst (one read of the pipe) at a time; {@link #nextTuple} emits what has arrived and
+ * returns, so acks keep flowing through the spout's executor (and complete latency keeps
+ * counting from the emit) while the subprocess works.</li>
+ * <li>Up to {@link #NEXTS_IN_FLIGHT} {@code next}s are outstanding, so the subprocess starts
+ * the next burst while the JVM emits the last one. Their k add up to at most
+ * {@code topology.max.spout.pending} minus the tuples in flight (each never more than
+ * {@code stormbridge.spout.max.emits.per.next}, default 100), so pending stays within
+ * Storm's bound.</li>
+ * <li>{@code ack} and {@code fail} are not waited for: they are written with the next
+ * {@code next} (one flush), or at once when the spout is not active or {@link #MAX_DEFERRED}
+ * are waiting, and their syncs are read as they come.</li>
  * </ul>
+ * Commands are written only by Storm's spout thread; the subprocess answers them in order, so
+ * each {@code sync} is matched to the oldest command still owed one.
  */
 public class BatchShellSpout implements ISpout {
     static final String MAX_EMITS_KEY = "stormbridge.spout.max.emits.per.next";
     static final int MAX_DEFERRED = 256;
+    static final int NEXTS_IN_FLIGHT = 2;
+    /** The longest nextTuple waits for the subprocess's output: Storm's own idle sleep. */
+    static final long WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** In {@link #owed}: a command other than {@code next} (acks, fails, (de)activate). */
+    private static final int NOT_NEXT = -1;
     private static final Logger LOG = LoggerFactory.getLogger(BatchShellSpout.class);
     private static final long serialVersionUID = 7184622086930128421L;
 
@@ -49,15 +68,31 @@ public class BatchShellSpout implements ISpout {
     private transient ShellLogHandler logHandler;
     private transient volatile RuntimeException exception;
     private transient volatile boolean running;
-    private transient volatile boolean waiting;
     private transient volatile long lastHeartbeat;
     private transient long timeoutMillis;
     private transient Thread heartbeats;
+    private transient Thread reader;
+
+    // Storm's spout thread only.
     private transient boolean active;
     private transient int maxEmits;
     private transient int maxPending;
     private transient long pending;
+    private transient long emits;
     private transient List<SpoutMsg> deferred;
+    /** One entry per written command still owed its sync: the "max" of a next, or NOT_NEXT. */
+    private transient ArrayDeque<Integer> owed;
+    private transient int nextsOwed;
+    private transient long requested;
+    private transient ArrayList<ShellMsg> spare;
+    /** owed.size(), for the heartbeat thread. */
+    private transient volatile int owedCount;
+
+    // From the reader thread to the spout thread, guarded by lock.
+    private transient ReentrantLock lock;
+    private transient Condition arrived;
+    private transient ArrayList<ShellMsg> inbox;
+    private transient volatile Throwable readFailure;
 
     /** The same two strings as a Thrift ShellComponent: the program and its script. */
     public BatchShellSpout(String executionCommand, String script) {
@@ -74,6 +109,11 @@ public class BatchShellSpout implements ISpout {
         Object mp = topoConf.get(Config.TOPOLOGY_MAX_SPOUT_PENDING);
         maxPending = mp instanceof Number ? ((Number) mp).intValue() : 0;
         deferred = new ArrayList<>();
+        owed = new ArrayDeque<>();
+        spare = new ArrayList<>();
+        inbox = new ArrayList<>();
+        lock = new ReentrantLock();
+        arrived = lock.newCondition();
         running = true;
 
         process = ShellComponents.launch(command, topoConf, context, LOG);
@@ -81,27 +121,35 @@ public class BatchShellSpout implements ISpout {
         logHandler = ShellUtils.getLogHandler(topoConf);
         logHandler.setUpContext(BatchShellSpout.class, process, context);
         lastHeartbeat = System.currentTimeMillis();
-        heartbeats = new Thread(this::heartbeatLoop,
-            "stormbridge-spout-heartbeat-" + context.getThisComponentId() + "-"
-            + context.getThisTaskId());
+        String name = context.getThisComponentId() + "-" + context.getThisTaskId();
+        heartbeats = new Thread(this::heartbeatLoop, "stormbridge-spout-heartbeat-" + name);
+        reader = new Thread(this::readLoop, "stormbridge-spout-reader-" + name);
         heartbeats.setDaemon(true);
+        reader.setDaemon(true);
         heartbeats.start();
+        reader.start();
     }
 
     @Override
     public void close() {
         running = false;
         heartbeats.interrupt();
+        reader.interrupt();
         process.destroy();
     }
 
     @Override
     public void nextTuple() {
-        int max = maxEmits;
-        if (maxPending > 0) {
-            max = (int) Math.max(1, Math.min(max, maxPending - pending));
+        check();
+        long before = emits;
+        handleArrived(false);
+        request();
+        if (emits == before && nextsOwed > 0) {
+            // Nothing to emit yet: wait for the subprocess's burst rather than let Storm's
+            // spout wait strategy sleep a whole millisecond.
+            handleArrived(true);
+            request();
         }
-        roundTrip("next", "", max);
     }
 
     @Override
@@ -121,7 +169,13 @@ public class BatchShellSpout implements ISpout {
         msg.setId(msgId);
         deferred.add(msg);
         if (!active || deferred.size() >= MAX_DEFERRED) {
-            roundTrip(null, null, 0);
+            check();
+            try {
+                writeDeferred();
+                flush();
+            } catch (IOException e) {
+                throw failed(e);
+            }
         }
     }
 
@@ -129,77 +183,93 @@ public class BatchShellSpout implements ISpout {
     public void activate() {
         lastHeartbeat = System.currentTimeMillis();
         active = true;
-        roundTrip("activate", "", 0);
+        command("activate");
     }
 
     @Override
     public void deactivate() {
         active = false;
-        roundTrip("deactivate", "", 0);
+        command("deactivate");
     }
 
-    /** Writes the deferred acks/fails and then {@code cmd} (none when null) in one flush,
-     *  and handles what the subprocess sends until every one of them is synced. */
-    private void roundTrip(String cmd, Object id, int max) {
-        if (exception != null) {
-            throw exception;
-        }
+    /** Writes a command other than next (after the deferred acks/fails) and waits until the
+     *  subprocess has answered everything written so far, as Storm's ShellSpout does. */
+    private void command(String cmd) {
+        check();
         try {
-            lastHeartbeat = System.currentTimeMillis();
-            waiting = true;
-            int syncs = deferred.size();
-            for (SpoutMsg m : deferred) {
-                writeSpout(m);
-            }
-            deferred.clear();
-            if (cmd != null) {
-                if (fast != null && max > 0) {
+            writeDeferred();
+            SpoutMsg m = new SpoutMsg();
+            m.setCommand(cmd);
+            m.setId("");
+            writeSpout(m);
+            owe(NOT_NEXT);
+            flush();
+        } catch (IOException e) {
+            throw failed(e);
+        }
+        while (!owed.isEmpty()) {
+            handleArrived(true);
+        }
+    }
+
+    /** Writes nexts (after the deferred acks/fails) while fewer than NEXTS_IN_FLIGHT are
+     *  outstanding and max.spout.pending leaves room; flushes once. */
+    private void request() {
+        if (!active) {
+            return;
+        }
+        boolean wrote = false;
+        try {
+            while (nextsOwed < NEXTS_IN_FLIGHT) {
+                long room = maxPending > 0 ? maxPending - pending - requested : maxEmits;
+                if (room <= 0 || (fast == null && nextsOwed > 0)) {
+                    break; // (Storm's serializer: one plain next at a time)
+                }
+                int max = (int) Math.min(maxEmits, room);
+                writeDeferred();
+                if (fast != null) {
                     fast.writeNext(max);
                 } else {
                     SpoutMsg m = new SpoutMsg();
-                    m.setCommand(cmd);
-                    m.setId(id);
+                    m.setCommand("next");
+                    m.setId("");
                     writeSpout(m);
+                    max = 1;
                 }
-                syncs++;
+                owe(max);
+                nextsOwed++;
+                requested += max;
+                wrote = true;
             }
-            if (fast != null) {
-                fast.flush();
+            if (wrote) {
+                flush();
             }
-            process.logErrorStream();
-            while (syncs > 0) {
-                ShellMsg msg = process.readShellMsg();
-                String c = msg.getCommand();
-                if (c == null) {
-                    throw new IllegalArgumentException("Command not found in spout message: " + msg);
-                }
-                lastHeartbeat = System.currentTimeMillis();
-                switch (c) {
-                    case "sync":
-                        syncs--;
-                        break;
-                    case "emit":
-                        emit(msg);
-                        break;
-                    case "log":
-                        logHandler.log(msg);
-                        break;
-                    case "error":
-                        collector.reportError(new Exception("Shell Process Exception: " + msg.getMsg()));
-                        break;
-                    case "metrics":
-                        ShellComponents.updateMetric(context, msg);
-                        break;
-                    default:
-                        throw new RuntimeException("Unknown command received: " + c);
-                }
-            }
-        } catch (Exception e) {
-            String info = process.getProcessInfoString() + process.getProcessTerminationInfoString();
-            throw new RuntimeException(info, e);
-        } finally {
-            waiting = false;
+        } catch (IOException e) {
+            throw failed(e);
         }
+    }
+
+    private void writeDeferred() throws IOException {
+        for (SpoutMsg m : deferred) {
+            writeSpout(m);
+            owe(NOT_NEXT);
+        }
+        deferred.clear();
+    }
+
+    private void owe(int what) {
+        if (owed.isEmpty()) {
+            lastHeartbeat = System.currentTimeMillis(); // the subprocess's clock starts now
+        }
+        owed.addLast(what);
+        owedCount = owed.size();
+    }
+
+    private void flush() throws IOException {
+        if (fast != null) {
+            fast.flush();
+        }
+        process.logErrorStream();
     }
 
     private void writeSpout(SpoutMsg m) throws IOException {
@@ -210,11 +280,82 @@ public class BatchShellSpout implements ISpout {
         }
     }
 
+    /** Handles what the reader thread has brought; with {@code wait}, first waits (at most
+     *  {@link #WAIT_NANOS}) for something to arrive. */
+    private void handleArrived(boolean wait) {
+        ArrayList<ShellMsg> got;
+        lock.lock();
+        try {
+            if (wait && inbox.isEmpty() && readFailure == null) {
+                try {
+                    arrived.awaitNanos(WAIT_NANOS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new RuntimeException("interrupted waiting for the subprocess", e);
+                }
+            }
+            got = inbox;
+            inbox = spare;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            for (int i = 0, n = got.size(); i < n; i++) {
+                handle(got.get(i));
+            }
+        } catch (IOException e) {
+            throw failed(e);
+        } finally {
+            got.clear();
+            spare = got;
+        }
+        check();
+    }
+
+    private void handle(ShellMsg msg) throws IOException {
+        String c = msg.getCommand();
+        if (c == null) {
+            throw new IllegalArgumentException("Command not found in spout message: " + msg);
+        }
+        switch (c) {
+            case "sync":
+                synced();
+                break;
+            case "emit":
+                emit(msg);
+                break;
+            case "log":
+                logHandler.log(msg);
+                break;
+            case "error":
+                collector.reportError(new Exception("Shell Process Exception: " + msg.getMsg()));
+                break;
+            case "metrics":
+                ShellComponents.updateMetric(context, msg);
+                break;
+            default:
+                throw new RuntimeException("Unknown command received: " + c);
+        }
+    }
+
+    private void synced() {
+        Integer what = owed.pollFirst();
+        if (what == null) {
+            throw new RuntimeException("the subprocess sent a sync no command was waiting for");
+        }
+        owedCount = owed.size();
+        if (what != NOT_NEXT) {
+            nextsOwed--;
+            requested -= what;
+        }
+    }
+
     private void emit(ShellMsg msg) throws IOException {
         Object messageId = msg.getId();
         if (messageId != null) {
             pending++;
         }
+        emits++;
         long task = msg.getTask();
         if (task == 0) {
             List<Integer> tasks = collector.emit(msg.getStream(), msg.getTuple(), messageId);
@@ -231,6 +372,71 @@ public class BatchShellSpout implements ISpout {
         }
     }
 
+    /** The reader thread: reads messages and hands them over one burst at a time. */
+    private void readLoop() {
+        ArrayList<ShellMsg> got = new ArrayList<>();
+        try {
+            while (running) {
+                got.add(process.readShellMsg());
+                lastHeartbeat = System.currentTimeMillis();
+                if (fast != null && fast.hasBufferedInput() && got.size() < MAX_DEFERRED) {
+                    continue; // more of this burst is already here
+                }
+                lock.lock();
+                try {
+                    if (inbox.isEmpty()) {
+                        ArrayList<ShellMsg> t = inbox;
+                        inbox = got;
+                        got = t;
+                    } else {
+                        inbox.addAll(got);
+                        got.clear();
+                    }
+                    arrived.signal();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        } catch (Throwable t) {
+            if (!running) {
+                return;
+            }
+            lock.lock();
+            try {
+                inbox.addAll(got); // what came before the failure is still handled first
+                readFailure = t;
+                arrived.signal();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Throws when the subprocess is gone or timed out, as Storm's ShellSpout does. */
+    private void check() {
+        if (exception != null) {
+            throw exception;
+        }
+        if (readFailure == null) {
+            return;
+        }
+        Throwable t;
+        lock.lock();
+        try {
+            t = inbox.isEmpty() ? readFailure : null; // what came before it is handled first
+        } finally {
+            lock.unlock();
+        }
+        if (t != null) {
+            throw failed(t);
+        }
+    }
+
+    private RuntimeException failed(Throwable cause) {
+        String info = process.getProcessInfoString() + process.getProcessTerminationInfoString();
+        return new RuntimeException(info, cause);
+    }
+
     private void heartbeatLoop() {
         while (running) {
             try {
@@ -238,7 +444,7 @@ public class BatchShellSpout implements ISpout {
             } catch (InterruptedException e) {
                 return;
             }
-            if (waiting && System.currentTimeMillis() - lastHeartbeat > timeoutMillis) {
+            if (owedCount > 0 && System.currentTimeMillis() - lastHeartbeat > timeoutMillis) {
                 die(new RuntimeException("subprocess heartbeat timeout"));
             }
         }

@@ -286,6 +286,12 @@ public class FastJsonSerializer implements ISerializer {
         msg.setAnchors(ids);
     }
 
+    /** Whether more of the subprocess's output is already read but not yet returned by
+     *  {@link #readShellMsg} (for the thread that reads; a burst ends when this is false). */
+    public boolean hasBufferedInput() {
+        return reader.buffered();
+    }
+
     @Override
     public void writeBoltMsg(BoltMsg msg) throws IOException {
         JsonFrameWriter w = writer;

@@ -69,6 +69,12 @@ final class JsonFrameReader {
         }
     }
 
+    /** Whether bytes the subprocess wrote are already read and not yet parsed: a caller that
+     *  hands messages over in bursts keeps reading while this is true. */
+    boolean buffered() {
+        return start < limit;
+    }
+
     /** Reads more bytes, compacting or growing the buffer; returns how far data moved, -1 at EOF. */
     private int fill() throws IOException {
         int shift = 0;
