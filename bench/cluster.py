@@ -74,6 +74,9 @@ ALL_IMPLS = ("pystorm", "stormbridge", "stormbridge-own", "stormbridge-batched",
 #: tuple (``--big-tuple-bytes`` of text per word).
 SCALING_IMPLS = ("pystorm", "stormbridge-batched")
 BIG_TUPLE_IMPLS = ("pystorm", "stormbridge-batched", "java")
+#: The rows run again at a fixed offered rate (``--paced-rate`` tuples/s, below every row's
+#: saturation): complete latency compared at the same load rather than at each one's maximum.
+PACED_IMPLS = ("pystorm", "stormbridge", "stormbridge-batched", "java")
 TOPOLOGY_NAMES = {
     "stormbridge": "bench-stormbridge",
     "pystorm": "bench-pystorm",
@@ -116,6 +119,7 @@ REQUIRED_MODULES = {
 BENCH_SPOUT = '''\
 """The repository's word spout, emitting with message ids (so tuples are acked end to end)."""
 
+import time
 from itertools import cycle
 
 from spouts.words import WordSpout
@@ -129,7 +133,12 @@ class ReliableWordSpout(WordSpout):
         if pad:
             self.words = cycle(w.ljust(pad, "-") for w in ["dog", "cat", "zebra", "elephant"])
 
+        self.rate = float(stormconf.get("bench.rate") or 0)  # tuples/s offered; 0: all it can
+        self.start = time.monotonic()
+
     def next_tuple(self):
+        if self.rate and self.next_id >= (time.monotonic() - self.start) * self.rate:
+            return  # ahead of the offered rate: emit nothing this time
         self.next_id += 1
         self.emit([next(self.words)], tup_id=self.next_id)
 '''
@@ -275,6 +284,7 @@ class Measurement:
     topology: str
     par: int = 2
     tuple_bytes: int = 0
+    rate: int = 0
     samples: list[Sample] = field(default_factory=list)
     processes: dict[str, list[int]] = field(default_factory=dict)
     submit_seconds: float = 0.0
@@ -305,6 +315,7 @@ class Measurement:
             "topology": self.topology,
             "par": self.par,
             "tuple_bytes": self.tuple_bytes,
+            "offered_rate": self.rate,
             "span_seconds": dt,
             "acked": acked,
             "acked_per_second": acked / dt,
@@ -317,11 +328,31 @@ class Measurement:
             "python_cpu_us_per_tuple": 1e6 * py_cpu / acked if acked else None,
             "worker_cpu_us_per_tuple": 1e6 * jvm_cpu / acked if acked else None,
             "total_cpu_us_per_tuple": 1e6 * (py_cpu + jvm_cpu) / acked if acked else None,
-            "complete_latency_ms": last.complete_latency_ms,
+            "complete_latency_ms": _window_latency(first, last),
+            "complete_latency_all_time_ms": last.complete_latency_ms,
             "python_processes": len(self.processes.get("python", [])),
             "submit_seconds": self.submit_seconds,
             "first_ack_seconds": self.first_ack_seconds,
         }
+
+
+def _window_latency(first: Sample, last: Sample) -> float | None:
+    """The mean complete latency of the trees acked between two samples.
+
+    The UI reports an all-time mean next to the all-time acked count (statistics sampled at
+    rate 1.0, so every ack is in the mean); the window's mean is what the sum of latencies
+    grew by over what the count grew by. Start-up (workers starting, the first tuples waiting
+    for bolts) then weighs on no row.
+    """
+    if first.complete_latency_ms is None or last.complete_latency_ms is None:
+        return None
+    acked = last.spout_acked - first.spout_acked
+    if acked <= 0:
+        return None
+    total = (
+        last.complete_latency_ms * last.spout_acked - first.complete_latency_ms * first.spout_acked
+    )
+    return max(0.0, total / acked)
 
 
 def _num(value: Any) -> int:
@@ -364,20 +395,27 @@ def measure(
     java_jar: Path | None = None,
     par: int = 2,
     tuple_bytes: int = 0,
+    rate: int = 0,
     max_emits_per_next: int = 0,
+    options: Sequence[str] = (),
 ) -> Measurement:
     from stormbridge.cli.main import main as sparse
     from stormbridge.errors import StormBridgeError
 
     name = TOPOLOGY_NAMES[impl] + (f"-p{par}" if par != 2 else "")
     name += f"-b{tuple_bytes}" if tuple_bytes else ""
+    name += f"-r{rate}" if rate else ""
     topo_file = f"{TOPOLOGY_FILES[impl]}_p{par}"
-    m = Measurement(impl=impl, topology=name, par=par, tuple_bytes=tuple_bytes)
+    m = Measurement(impl=impl, topology=name, par=par, tuple_bytes=tuple_bytes, rate=rate)
     argv = ["submit", "-n", topo_file, "-N", name, "-e", "bench", "--config", str(config)]
     if tuple_bytes:
         argv += ["-o", f"bench.tuple.bytes={tuple_bytes}"]
+    if rate:
+        argv += ["-o", f"bench.rate={rate}"]
     if max_emits_per_next and impl == "stormbridge-batched":
         argv += ["-o", f"stormbridge.spout.max.emits.per.next={max_emits_per_next}"]
+    for option in options:
+        argv += ["-o", option]
     argv += ["--timeout", "120"]
     if impl.startswith("stormbridge"):
         argv += ["--python", str(STORMBRIDGE_VENV / "bin" / "python")]
@@ -500,7 +538,13 @@ def _us(value: float | None) -> str:
 
 def _latency(r: dict[str, Any]) -> str:
     lat = r.get("complete_latency_ms")
-    return "" if lat is None else f"{lat:,.1f} ms"
+    return "" if lat is None else f"{lat:,.2f} ms"
+
+
+def _cpu_cells(r: dict[str, Any]) -> str:
+    """The "Python µs CPU / tuple | worker JVM µs CPU / tuple" cells of a row."""
+    python_us = "—" if r["impl"] == "java" else _us(r["python_cpu_us_per_tuple"])
+    return f"{python_us} | {_us(r.get('worker_cpu_us_per_tuple'))}"
 
 
 def render(results: dict[str, Any]) -> str:
@@ -508,8 +552,13 @@ def render(results: dict[str, Any]) -> str:
     and the extra rows (bolt parallelism 1, larger tuples) of the same run."""
     meta = results["meta"]
     par = meta.get("par", 2)
-    main_rows = [r for r in results["runs"] if r["par"] == par and not r["tuple_bytes"]]
-    extra = [r for r in results["runs"] if r not in main_rows]
+    main_rows = [
+        r
+        for r in results["runs"]
+        if r["par"] == par and not r["tuple_bytes"] and not r.get("offered_rate")
+    ]
+    paced = [r for r in results["runs"] if r.get("offered_rate")]
+    extra = [r for r in results["runs"] if r not in main_rows and r not in paced]
     by = {r["impl"]: r for r in main_rows}
     ps = by.get("pystorm", {}).get("acked_per_second")
     lines = [
@@ -559,11 +608,25 @@ def render(results: dict[str, Any]) -> str:
             "|---|---|---|---|---|---|---|",
         ]
         for r in extra:
-            python_us = "—" if r["impl"] == "java" else _us(r["python_cpu_us_per_tuple"])
             lines.append(
                 f"| {ROW_NAMES[r['impl']]} | {r['par']} | {r['tuple_bytes'] or 'word'} "
-                f"| {r['acked_per_second']:,.0f} | {_latency(r)} | {python_us} "
-                f"| {_us(r.get('worker_cpu_us_per_tuple'))} |"
+                f"| {r['acked_per_second']:,.0f} | {_latency(r)} | {_cpu_cells(r)} |"
+            )
+    if paced:
+        lines += [
+            "",
+            f"Same run, latency at the same load: every row again with the spout offering "
+            f"{paced[0]['offered_rate']:,} tuples/s (`--paced-rate`; below every row's maximum, "
+            "so no queue builds up anywhere but where the runtime itself holds tuples):",
+            "",
+            "| runtime | offered tuples / s | acked tuples / s | complete latency "
+            "| Python µs CPU / tuple | worker JVM µs CPU / tuple |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in paced:
+            lines.append(
+                f"| {ROW_NAMES[r['impl']]} | {r['offered_rate']:,} "
+                f"| {r['acked_per_second']:,.0f} | **{_latency(r)}** | {_cpu_cells(r)} |"
             )
     lines += [
         "",
@@ -588,8 +651,10 @@ def render(results: dict[str, Any]) -> str:
         f"(all-time counts, statistics every {meta['metrics_secs']} s at sample rate 1.0) is "
         f"read every second for {meta['window']:g} s. *Acked tuples / s* is the spout's acked "
         "count (complete tuple trees) between the first and the last statistics update inside "
-        "the window, divided by the time between them; *complete latency* is the spout's as "
-        "the UI shows it at the end; CPU over the same span from `/proc/<pid>/stat` of the "
+        "the window, divided by the time between them; *complete latency* is the mean over the "
+        "trees acked in that same span (from the UI's all-time mean and count at its two ends, "
+        "so start-up weighs on no row; the all-time figure is in the raw samples); CPU over "
+        "the same span from `/proc/<pid>/stat` of the "
         "Python component processes (1 spout + the bolts) and of the worker JVM (which also "
         "runs the acker and Storm's own threads), per acked tuple tree.",
         "- A 2-core machine runs ZooKeeper, Nimbus, the supervisor, the UI, the worker JVM "
@@ -639,6 +704,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0,
         help="stormbridge.spout.max.emits.per.next of the batched rows (0: the classes' default)",
     )
+    parser.add_argument(
+        "-o",
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a topology option for every row (repeatable; recorded with the results)",
+    )
+    parser.add_argument(
+        "--paced-rate",
+        type=int,
+        default=4000,
+        help=f"extra rows ({', '.join(PACED_IMPLS)}) with the spout offering this many tuples/s "
+        "(0: none)",
+    )
+    parser.add_argument(
+        "--paced-only",
+        action="store_true",
+        help="with --only: run those rows at --paced-rate instead of flat out",
+    )
     parser.add_argument("--no-doc", action="store_true")
     parser.add_argument("--par", type=int, default=2, help="count_bolt parallelism of the rows")
     parser.add_argument(
@@ -684,6 +769,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "max_spout_pending": args.max_spout_pending,
             "par": args.par,
             "max_emits_per_next": args.max_emits_per_next,
+            "options": args.option,
+            "paced_rate": args.paced_rate,
             "metrics_secs": args.metrics_secs,
             "versions": {
                 "stormbridge": venv_facts(STORMBRIDGE_VENV, ["stormbridge", "orjson"]),
@@ -708,15 +795,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def run_plan(args: argparse.Namespace) -> list[tuple[str, int, int]]:
-    """(impl, count_bolt par, bytes per word) of every row, in the order they run."""
+def run_plan(args: argparse.Namespace) -> list[tuple[str, int, int, int]]:
+    """(impl, count_bolt par, bytes per word, offered rate) of every row, in running order."""
     if args.only:
-        return [(impl, args.par, 0) for impl in args.only]
-    plan = [(impl, args.par, 0) for impl in ALL_IMPLS]
+        rate = args.paced_rate if args.paced_only else 0
+        return [(impl, args.par, 0, rate) for impl in args.only]
+    plan = [(impl, args.par, 0, 0) for impl in ALL_IMPLS]
     if args.scaling_par and args.scaling_par != args.par:
-        plan += [(impl, args.scaling_par, 0) for impl in SCALING_IMPLS]
+        plan += [(impl, args.scaling_par, 0, 0) for impl in SCALING_IMPLS]
     if args.big_tuple_bytes:
-        plan += [(impl, args.par, args.big_tuple_bytes) for impl in BIG_TUPLE_IMPLS]
+        plan += [(impl, args.par, args.big_tuple_bytes, 0) for impl in BIG_TUPLE_IMPLS]
+    if args.paced_rate:
+        plan += [(impl, args.par, 0, args.paced_rate) for impl in PACED_IMPLS]
     return plan
 
 
@@ -766,13 +856,13 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
             NimbusClient(record.host, record.nimbus_port, timeout=60) as nimbus,
         ):
             plan = run_plan(args)
-            pars = [par for _, par, _ in plan]
+            pars = [par for _, par, _, _ in plan]
             config = write_project(
                 Path(tmp), nimbus_addr, record.ui_url, args.max_spout_pending, pars
             )
-            need_java = any(impl == "java" for impl, _, _ in plan)
+            need_java = any(impl == "java" for impl, _, _, _ in plan)
             java_jar = compile_java_word_count(home) if need_java else None
-            for impl, par, tuple_bytes in plan:
+            for impl, par, tuple_bytes, rate in plan:
                 try:
                     m = measure(
                         impl,
@@ -787,7 +877,9 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
                         java_jar=java_jar,
                         par=par,
                         tuple_bytes=tuple_bytes,
+                        rate=rate,
                         max_emits_per_next=args.max_emits_per_next,
+                        options=args.option,
                     )
                 except StormBridgeError as exc:
                     raise BenchError(f"{TOPOLOGY_NAMES[impl]}: {exc}") from exc
@@ -803,7 +895,11 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
         "runs": runs,
         "samples": raw,
     }
-    main_rows = {r["impl"]: r for r in runs if r["par"] == args.par and not r["tuple_bytes"]}
+    main_rows = {
+        r["impl"]: r
+        for r in runs
+        if r["par"] == args.par and not r["tuple_bytes"] and not r["offered_rate"]
+    }
     ratios: dict[str, float] = {}
     for a, b in (
         ("stormbridge-batched", "pystorm"),

@@ -28,6 +28,8 @@ public final class BenchWordCount {
         private transient SpoutOutputCollector collector;
         private transient String[] words;
         private long next;
+        private double rate;
+        private long start;
 
         @Override
         public void open(Map<String, Object> conf, TopologyContext context,
@@ -36,6 +38,9 @@ public final class BenchWordCount {
             // bench.tuple.bytes: each word padded with '-' to that many bytes (larger tuples)
             Object pad = conf.get("bench.tuple.bytes");
             int size = pad instanceof Number ? ((Number) pad).intValue() : 0;
+            Object r = conf.get("bench.rate");
+            rate = r instanceof Number ? ((Number) r).doubleValue() : 0;
+            start = System.nanoTime();
             words = new String[WORDS.length];
             for (int i = 0; i < WORDS.length; i++) {
                 StringBuilder b = new StringBuilder(WORDS[i]);
@@ -48,6 +53,9 @@ public final class BenchWordCount {
 
         @Override
         public void nextTuple() {
+            if (rate > 0 && next >= (System.nanoTime() - start) * 1e-9 * rate) {
+                return; // ahead of the offered rate (bench.rate tuples/s)
+            }
             next++;
             collector.emit(new Values(words[(int) (next % words.length)]), next);
         }

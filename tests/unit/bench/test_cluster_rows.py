@@ -36,28 +36,43 @@ def _run(
     *,
     par: int = 2,
     tuple_bytes: int = 0,
+    rate: int = 0,
 ) -> dict[str, Any]:
     m = cluster.Measurement(
-        impl=impl, topology=cluster.TOPOLOGY_NAMES[impl], par=par, tuple_bytes=tuple_bytes
+        impl=impl,
+        topology=cluster.TOPOLOGY_NAMES[impl],
+        par=par,
+        tuple_bytes=tuple_bytes,
+        rate=rate,
     )
+    # The UI's latency is an all-time mean: 10 ms over the first 1000 trees (start-up), 2.5 ms
+    # over everything at the end; the window's own mean is what the row shows.
     m.samples = [
         cluster.Sample(0.0, 0, 0, 0, 0, None, 0.0, 0.0),
-        cluster.Sample(1.0, 1000, 0, 1000, 1000, 2.0, 0.0, 0.0),
+        cluster.Sample(1.0, 1000, 0, 1000, 1000, 10.0, 0.0, 0.0),
         cluster.Sample(11.0, 1000 + acked, 0, acked, acked, 2.5, python_cpu, worker_cpu),
     ]
     return dict(m.summary())
 
 
 def test_plan_runs_every_main_row_then_the_extra_rows(cluster: ModuleType) -> None:
-    args = argparse.Namespace(only=None, par=2, scaling_par=1, big_tuple_bytes=1024)
-    plan = cluster.run_plan(args)
-    assert plan[:5] == [(impl, 2, 0) for impl in cluster.ALL_IMPLS]
-    assert ("stormbridge-batched", 1, 0) in plan and ("pystorm", 1, 0) in plan
-    assert ("java", 2, 1024) in plan and ("stormbridge-batched", 2, 1024) in plan
-    args = argparse.Namespace(only=["java", "pystorm"], par=2, scaling_par=1, big_tuple_bytes=1024)
-    assert cluster.run_plan(args) == [("java", 2, 0), ("pystorm", 2, 0)]
-    args = argparse.Namespace(only=None, par=2, scaling_par=0, big_tuple_bytes=0)
-    assert len(cluster.run_plan(args)) == len(cluster.ALL_IMPLS)
+    def args(**kw: Any) -> argparse.Namespace:
+        base = dict(
+            only=None, par=2, scaling_par=1, big_tuple_bytes=1024, paced_rate=4000, paced_only=False
+        )
+        return argparse.Namespace(**{**base, **kw})
+
+    plan = cluster.run_plan(args())
+    assert plan[:5] == [(impl, 2, 0, 0) for impl in cluster.ALL_IMPLS]
+    assert ("stormbridge-batched", 1, 0, 0) in plan and ("pystorm", 1, 0, 0) in plan
+    assert ("java", 2, 1024, 0) in plan and ("stormbridge-batched", 2, 1024, 0) in plan
+    assert plan[-len(cluster.PACED_IMPLS) :] == [(impl, 2, 0, 4000) for impl in cluster.PACED_IMPLS]
+    only = ["java", "pystorm"]
+    assert cluster.run_plan(args(only=only)) == [("java", 2, 0, 0), ("pystorm", 2, 0, 0)]
+    paced = cluster.run_plan(args(only=only, paced_only=True))
+    assert paced == [("java", 2, 0, 4000), ("pystorm", 2, 0, 4000)]
+    plan = cluster.run_plan(args(scaling_par=0, big_tuple_bytes=0, paced_rate=0))
+    assert len(plan) == len(cluster.ALL_IMPLS)
 
 
 def test_the_section_has_the_main_rows_ratios_and_extra_rows(cluster: ModuleType) -> None:
@@ -69,6 +84,8 @@ def test_the_section_has_the_main_rows_ratios_and_extra_rows(cluster: ModuleType
         _run(cluster, "java", 90000, 0.0, 1.8),
         _run(cluster, "stormbridge-batched", 30000, 0.3, 0.6, par=1),
         _run(cluster, "java", 60000, 0.0, 1.2, tuple_bytes=1024),
+        _run(cluster, "stormbridge", 4000, 0.4, 0.4, rate=4000),
+        _run(cluster, "stormbridge-batched", 4000, 0.1, 0.2, rate=4000),
     ]
     assert rows[0]["total_cpu_us_per_tuple"] == pytest.approx(400.0)
     assert rows[3]["worker_cpu_us_per_tuple"] == pytest.approx(20.0)
@@ -95,10 +112,16 @@ def test_the_section_has_the_main_rows_ratios_and_extra_rows(cluster: ModuleType
     lines = [line for line in text.splitlines() if line.startswith("| ")]
     main = {line.split(" | ")[0]: line for line in lines[:6]}
     batched = main["| " + cluster.ROW_NAMES["stormbridge-batched"]]
-    assert "| **5,000** | 5.00" + cluster.TIMES + " | 2.5 ms | 10.0 | 20.0 | 30.0 |" in batched
+    # (2.5 ms * 51,000 - 10 ms * 1,000) / 50,000 trees in the window
+    assert "| **5,000** | 5.00" + cluster.TIMES + " | 2.35 ms | 10.0 | 20.0 | 30.0 |" in batched
     java = main["| " + cluster.ROW_NAMES["java"]]
     assert "| — | 20.0 | 20.0 |" in java
     assert "acks 1.80" + cluster.TIMES + " the batched row's" in text
-    extra = lines[-2:]
-    assert extra[0].endswith("| 1 | word | 3,000 | 2.5 ms | 10.0 | 20.0 |")
-    assert extra[1].endswith("| 2 | 1024 | 6,000 | 2.5 ms | — | 20.0 |")
+    extra = lines[-5:-3]
+    assert extra[0].endswith("| 1 | word | 3,000 | 2.25 ms | 10.0 | 20.0 |")
+    late = f"{(2.5 * 61000 - 10000) / 60000:.2f}"
+    assert extra[1].endswith(f"| 2 | 1024 | 6,000 | {late} ms | — | 20.0 |")
+    assert "offering 4,000 tuples/s" in text
+    paced = lines[-2:]
+    assert paced[0].startswith("| " + cluster.ROW_NAMES["stormbridge"] + " | 4,000 | 400 |")
+    assert paced[1].endswith(f"| 400 | **{(2.5 * 5000 - 10000) / 4000:.2f} ms** | 25.0 | 50.0 |")
