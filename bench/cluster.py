@@ -48,7 +48,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from common import (
     BENCH_DIR,
@@ -77,6 +77,27 @@ BIG_TUPLE_IMPLS = ("pystorm", "stormbridge-batched", "java")
 #: The rows run again at a fixed offered rate (``--paced-rate`` tuples/s, below every row's
 #: saturation): complete latency compared at the same load rather than at each one's maximum.
 PACED_IMPLS = ("pystorm", "stormbridge", "stormbridge-batched", "java")
+#: The offered rates of the paced rows when ``--paced-rate`` is not given: one every row can
+#: offer, one only the faster rows can (a row is skipped at a rate its flat-out row of the same
+#: run did not reach with 10 % to spare).
+DEFAULT_PACED_RATES = (4000, 12000)
+#: The batched row again with a lower ``topology.max.spout.pending`` (``--pending-row``): how
+#: much throughput it gives up for a shorter complete latency when the machine is saturated.
+DEFAULT_PENDING_ROWS = (100,)
+PENDING_IMPLS = ("stormbridge-batched",)
+
+
+class Row(NamedTuple):
+    """One row of a run: the topology, its count_bolt parallelism, bytes per word (0: the
+    words as they are), the offered rate (0: flat out) and max.spout.pending (0: the run's)."""
+
+    impl: str
+    par: int
+    tuple_bytes: int = 0
+    rate: int = 0
+    pending: int = 0
+
+
 TOPOLOGY_NAMES = {
     "stormbridge": "bench-stormbridge",
     "pystorm": "bench-pystorm",
@@ -285,6 +306,7 @@ class Measurement:
     par: int = 2
     tuple_bytes: int = 0
     rate: int = 0
+    pending: int = 0
     samples: list[Sample] = field(default_factory=list)
     processes: dict[str, list[int]] = field(default_factory=dict)
     submit_seconds: float = 0.0
@@ -316,6 +338,7 @@ class Measurement:
             "par": self.par,
             "tuple_bytes": self.tuple_bytes,
             "offered_rate": self.rate,
+            "max_spout_pending": self.pending,
             "span_seconds": dt,
             "acked": acked,
             "acked_per_second": acked / dt,
@@ -396,6 +419,7 @@ def measure(
     par: int = 2,
     tuple_bytes: int = 0,
     rate: int = 0,
+    pending: int = 0,
     max_emits_per_next: int = 0,
     options: Sequence[str] = (),
 ) -> Measurement:
@@ -405,8 +429,11 @@ def measure(
     name = TOPOLOGY_NAMES[impl] + (f"-p{par}" if par != 2 else "")
     name += f"-b{tuple_bytes}" if tuple_bytes else ""
     name += f"-r{rate}" if rate else ""
+    name += f"-m{pending}" if pending else ""
     topo_file = f"{TOPOLOGY_FILES[impl]}_p{par}"
-    m = Measurement(impl=impl, topology=name, par=par, tuple_bytes=tuple_bytes, rate=rate)
+    m = Measurement(
+        impl=impl, topology=name, par=par, tuple_bytes=tuple_bytes, rate=rate, pending=pending
+    )
     argv = ["submit", "-n", topo_file, "-N", name, "-e", "bench", "--config", str(config)]
     if tuple_bytes:
         argv += ["-o", f"bench.tuple.bytes={tuple_bytes}"]
@@ -416,6 +443,8 @@ def measure(
         argv += ["-o", f"stormbridge.spout.max.emits.per.next={max_emits_per_next}"]
     for option in options:
         argv += ["-o", option]
+    if pending:
+        argv += ["-o", f"topology.max.spout.pending={pending}"]
     argv += ["--timeout", "120"]
     if impl.startswith("stormbridge"):
         argv += ["--python", str(STORMBRIDGE_VENV / "bin" / "python")]
@@ -555,7 +584,10 @@ def render(results: dict[str, Any]) -> str:
     main_rows = [
         r
         for r in results["runs"]
-        if r["par"] == par and not r["tuple_bytes"] and not r.get("offered_rate")
+        if r["par"] == par
+        and not r["tuple_bytes"]
+        and not r.get("offered_rate")
+        and not r.get("max_spout_pending")
     ]
     paced = [r for r in results["runs"] if r.get("offered_rate")]
     extra = [r for r in results["runs"] if r not in main_rows and r not in paced]
@@ -600,24 +632,30 @@ def render(results: dict[str, Any]) -> str:
             "",
             f"Same run, extra rows: another `count_bolt` parallelism than {par} "
             "(`--scaling-par`), "
-            "and each word padded to a larger tuple (`--big-tuple-bytes`, the spout's word and "
-            "the bolt's (word, count) both carry it):",
+            "each word padded to a larger tuple (`--big-tuple-bytes`, the spout's word and "
+            "the bolt's (word, count) both carry it), and a lower `topology.max.spout.pending` "
+            "(`--pending-row`: fewer tuple trees in flight, so shorter queues and a shorter "
+            "complete latency on a saturated machine, for fewer tuples per second):",
             "",
-            "| runtime | count_bolt par | bytes per word | acked tuples / s | complete latency "
+            "| runtime | count_bolt par | bytes per word | max.spout.pending "
+            "| acked tuples / s | complete latency "
             "| Python µs CPU / tuple | worker JVM µs CPU / tuple |",
-            "|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for r in extra:
+            pending = r.get("max_spout_pending") or meta["max_spout_pending"]
             lines.append(
                 f"| {ROW_NAMES[r['impl']]} | {r['par']} | {r['tuple_bytes'] or 'word'} "
-                f"| {r['acked_per_second']:,.0f} | {_latency(r)} | {_cpu_cells(r)} |"
+                f"| {pending:,} | {r['acked_per_second']:,.0f} | {_latency(r)} "
+                f"| {_cpu_cells(r)} |"
             )
     if paced:
         lines += [
             "",
-            f"Same run, latency at the same load: every row again with the spout offering "
-            f"{paced[0]['offered_rate']:,} tuples/s (`--paced-rate`; below every row's maximum, "
-            "so no queue builds up anywhere but where the runtime itself holds tuples):",
+            "Same run, latency at the same load: the rows again with the spout offering a fixed "
+            "rate (`--paced-rate`; a row runs only at rates its flat-out row above reached with "
+            "10 % to spare, so no queue builds up anywhere but where the runtime itself holds "
+            "tuples):",
             "",
             "| runtime | offered tuples / s | acked tuples / s | complete latency "
             "| Python µs CPU / tuple | worker JVM µs CPU / tuple |",
@@ -715,9 +753,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--paced-rate",
         type=int,
-        default=4000,
+        action="append",
+        default=None,
         help=f"extra rows ({', '.join(PACED_IMPLS)}) with the spout offering this many tuples/s "
-        "(0: none)",
+        f"(repeatable; 0: none; default {', '.join(map(str, DEFAULT_PACED_RATES))})",
+    )
+    parser.add_argument(
+        "--pending-row",
+        type=int,
+        action="append",
+        default=None,
+        help=f"extra rows ({', '.join(PENDING_IMPLS)}) with this topology.max.spout.pending "
+        f"(repeatable; 0: none; default {', '.join(map(str, DEFAULT_PENDING_ROWS))})",
     )
     parser.add_argument(
         "--paced-only",
@@ -740,6 +787,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "bytes (0: none)",
     )
     args = parser.parse_args(argv)
+    args.paced_rate = _positive(args.paced_rate, DEFAULT_PACED_RATES)
+    args.pending_row = _positive(args.pending_row, DEFAULT_PENDING_ROWS)
 
     def log(msg: str) -> None:
         print(f"[bench-cluster] {msg}", file=sys.stderr, flush=True)
@@ -770,7 +819,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "par": args.par,
             "max_emits_per_next": args.max_emits_per_next,
             "options": args.option,
-            "paced_rate": args.paced_rate,
+            "paced_rates": args.paced_rate,
+            "pending_rows": args.pending_row,
             "metrics_secs": args.metrics_secs,
             "versions": {
                 "stormbridge": venv_facts(STORMBRIDGE_VENV, ["stormbridge", "orjson"]),
@@ -795,19 +845,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def run_plan(args: argparse.Namespace) -> list[tuple[str, int, int, int]]:
-    """(impl, count_bolt par, bytes per word, offered rate) of every row, in running order."""
+def _positive(given: list[int] | None, default: Sequence[int]) -> list[int]:
+    """A repeatable option's values (the default when not given), 0 meaning none."""
+    return [v for v in (default if given is None else given) if v > 0]
+
+
+def run_plan(args: argparse.Namespace) -> list[Row]:
+    """Every row of the run, in running order: the main rows flat out, then the extra rows."""
     if args.only:
-        rate = args.paced_rate if args.paced_only else 0
-        return [(impl, args.par, 0, rate) for impl in args.only]
-    plan = [(impl, args.par, 0, 0) for impl in ALL_IMPLS]
+        if args.paced_only:
+            return [Row(i, args.par, 0, rate) for rate in args.paced_rate for i in args.only]
+        return [Row(impl, args.par) for impl in args.only]
+    plan = [Row(impl, args.par) for impl in ALL_IMPLS]
     if args.scaling_par and args.scaling_par != args.par:
-        plan += [(impl, args.scaling_par, 0, 0) for impl in SCALING_IMPLS]
+        plan += [Row(impl, args.scaling_par) for impl in SCALING_IMPLS]
     if args.big_tuple_bytes:
-        plan += [(impl, args.par, args.big_tuple_bytes, 0) for impl in BIG_TUPLE_IMPLS]
-    if args.paced_rate:
-        plan += [(impl, args.par, 0, args.paced_rate) for impl in PACED_IMPLS]
+        plan += [Row(impl, args.par, args.big_tuple_bytes) for impl in BIG_TUPLE_IMPLS]
+    for pending in args.pending_row:
+        plan += [Row(impl, args.par, 0, 0, pending) for impl in PENDING_IMPLS]
+    for rate in args.paced_rate:
+        plan += [Row(impl, args.par, 0, rate) for impl in PACED_IMPLS]
     return plan
+
+
+def can_offer(row: Row, runs: Sequence[dict[str, Any]]) -> bool:
+    """Whether a paced row's rate is within reach: its flat-out main row of the same run (when
+    there is one) acked at least 10 % more. A row past its maximum measures its saturation
+    again, not latency at that load."""
+    if not row.rate:
+        return True
+    for r in runs:
+        if (
+            r["impl"] == row.impl
+            and r["par"] == row.par
+            and not r["tuple_bytes"]
+            and not r["offered_rate"]
+            and not r.get("max_spout_pending")
+        ):
+            return bool(r["acked_per_second"] >= 1.1 * row.rate)
+    return True
 
 
 def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
@@ -856,13 +932,17 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
             NimbusClient(record.host, record.nimbus_port, timeout=60) as nimbus,
         ):
             plan = run_plan(args)
-            pars = [par for _, par, _, _ in plan]
+            pars = [row.par for row in plan]
             config = write_project(
                 Path(tmp), nimbus_addr, record.ui_url, args.max_spout_pending, pars
             )
-            need_java = any(impl == "java" for impl, _, _, _ in plan)
+            need_java = any(row.impl == "java" for row in plan)
             java_jar = compile_java_word_count(home) if need_java else None
-            for impl, par, tuple_bytes, rate in plan:
+            for row in plan:
+                impl = row.impl
+                if not can_offer(row, runs):
+                    log(f"{TOPOLOGY_NAMES[impl]}: {row.rate:,} tuples/s is past its maximum")
+                    continue
                 try:
                     m = measure(
                         impl,
@@ -875,9 +955,10 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
                         timeout=args.timeout,
                         log=log,
                         java_jar=java_jar,
-                        par=par,
-                        tuple_bytes=tuple_bytes,
-                        rate=rate,
+                        par=row.par,
+                        tuple_bytes=row.tuple_bytes,
+                        rate=row.rate,
+                        pending=row.pending,
                         max_emits_per_next=args.max_emits_per_next,
                         options=args.option,
                     )
@@ -898,7 +979,10 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
     main_rows = {
         r["impl"]: r
         for r in runs
-        if r["par"] == args.par and not r["tuple_bytes"] and not r["offered_rate"]
+        if r["par"] == args.par
+        and not r["tuple_bytes"]
+        and not r["offered_rate"]
+        and not r["max_spout_pending"]
     }
     ratios: dict[str, float] = {}
     for a, b in (

@@ -37,6 +37,7 @@ def _run(
     par: int = 2,
     tuple_bytes: int = 0,
     rate: int = 0,
+    pending: int = 0,
 ) -> dict[str, Any]:
     m = cluster.Measurement(
         impl=impl,
@@ -44,6 +45,7 @@ def _run(
         par=par,
         tuple_bytes=tuple_bytes,
         rate=rate,
+        pending=pending,
     )
     # The UI's latency is an all-time mean: 10 ms over the first 1000 trees (start-up), 2.5 ms
     # over everything at the end; the window's own mean is what the row shows.
@@ -58,21 +60,41 @@ def _run(
 def test_plan_runs_every_main_row_then_the_extra_rows(cluster: ModuleType) -> None:
     def args(**kw: Any) -> argparse.Namespace:
         base = dict(
-            only=None, par=2, scaling_par=1, big_tuple_bytes=1024, paced_rate=4000, paced_only=False
+            only=None,
+            par=2,
+            scaling_par=1,
+            big_tuple_bytes=1024,
+            paced_rate=[4000, 12000],
+            pending_row=[100],
+            paced_only=False,
         )
         return argparse.Namespace(**{**base, **kw})
 
+    Row = cluster.Row
     plan = cluster.run_plan(args())
-    assert plan[:5] == [(impl, 2, 0, 0) for impl in cluster.ALL_IMPLS]
-    assert ("stormbridge-batched", 1, 0, 0) in plan and ("pystorm", 1, 0, 0) in plan
-    assert ("java", 2, 1024, 0) in plan and ("stormbridge-batched", 2, 1024, 0) in plan
-    assert plan[-len(cluster.PACED_IMPLS) :] == [(impl, 2, 0, 4000) for impl in cluster.PACED_IMPLS]
+    assert plan[:5] == [Row(impl, 2) for impl in cluster.ALL_IMPLS]
+    assert Row("stormbridge-batched", 1) in plan and Row("pystorm", 1) in plan
+    assert Row("java", 2, 1024) in plan and Row("stormbridge-batched", 2, 1024) in plan
+    assert Row("stormbridge-batched", 2, 0, 0, 100) in plan
+    paced = [Row(impl, 2, 0, rate) for rate in (4000, 12000) for impl in cluster.PACED_IMPLS]
+    assert plan[-len(paced) :] == paced
     only = ["java", "pystorm"]
-    assert cluster.run_plan(args(only=only)) == [("java", 2, 0, 0), ("pystorm", 2, 0, 0)]
-    paced = cluster.run_plan(args(only=only, paced_only=True))
-    assert paced == [("java", 2, 0, 4000), ("pystorm", 2, 0, 4000)]
-    plan = cluster.run_plan(args(scaling_par=0, big_tuple_bytes=0, paced_rate=0))
+    assert cluster.run_plan(args(only=only)) == [Row("java", 2), Row("pystorm", 2)]
+    paced_only = cluster.run_plan(args(only=only, paced_only=True, paced_rate=[4000]))
+    assert paced_only == [Row("java", 2, 0, 4000), Row("pystorm", 2, 0, 4000)]
+    plan = cluster.run_plan(args(scaling_par=0, big_tuple_bytes=0, paced_rate=[], pending_row=[]))
     assert len(plan) == len(cluster.ALL_IMPLS)
+
+
+def test_a_paced_row_runs_only_below_its_flat_out_maximum(cluster: ModuleType) -> None:
+    # acked over the 10 s window: 5,000 and 90,000 tuples/s
+    runs = [_run(cluster, "pystorm", 50000, 1.0, 1.0), _run(cluster, "java", 900000, 0.0, 1.0)]
+    assert cluster.can_offer(cluster.Row("pystorm", 2, 0, 4000), runs)
+    assert not cluster.can_offer(cluster.Row("pystorm", 2, 0, 12000), runs)
+    assert cluster.can_offer(cluster.Row("java", 2, 0, 12000), runs)
+    # no flat-out row of that runtime in the run: nothing to judge by, it runs
+    assert cluster.can_offer(cluster.Row("stormbridge", 2, 0, 12000), runs)
+    assert cluster.can_offer(cluster.Row("pystorm", 2), runs)
 
 
 def test_the_section_has_the_main_rows_ratios_and_extra_rows(cluster: ModuleType) -> None:
@@ -84,6 +106,7 @@ def test_the_section_has_the_main_rows_ratios_and_extra_rows(cluster: ModuleType
         _run(cluster, "java", 90000, 0.0, 1.8),
         _run(cluster, "stormbridge-batched", 30000, 0.3, 0.6, par=1),
         _run(cluster, "java", 60000, 0.0, 1.2, tuple_bytes=1024),
+        _run(cluster, "stormbridge-batched", 20000, 0.2, 0.2, pending=100),
         _run(cluster, "stormbridge", 4000, 0.4, 0.4, rate=4000),
         _run(cluster, "stormbridge-batched", 4000, 0.1, 0.2, rate=4000),
     ]
@@ -117,11 +140,12 @@ def test_the_section_has_the_main_rows_ratios_and_extra_rows(cluster: ModuleType
     java = main["| " + cluster.ROW_NAMES["java"]]
     assert "| — | 20.0 | 20.0 |" in java
     assert "acks 1.80" + cluster.TIMES + " the batched row's" in text
-    extra = lines[-5:-3]
-    assert extra[0].endswith("| 1 | word | 3,000 | 2.25 ms | 10.0 | 20.0 |")
+    extra = lines[-6:-3]
+    assert extra[0].endswith("| 1 | word | 1,000 | 3,000 | 2.25 ms | 10.0 | 20.0 |")
     late = f"{(2.5 * 61000 - 10000) / 60000:.2f}"
-    assert extra[1].endswith(f"| 2 | 1024 | 6,000 | {late} ms | — | 20.0 |")
-    assert "offering 4,000 tuples/s" in text
+    assert extra[1].endswith(f"| 2 | 1024 | 1,000 | 6,000 | {late} ms | — | 20.0 |")
+    assert "| 2 | word | 100 | 2,000 |" in extra[2]
+    assert "(`--paced-rate`;" in text
     paced = lines[-2:]
     assert paced[0].startswith("| " + cluster.ROW_NAMES["stormbridge"] + " | 4,000 | 400 |")
     assert paced[1].endswith(f"| 400 | **{(2.5 * 5000 - 10000) / 4000:.2f} ms** | 25.0 | 50.0 |")
