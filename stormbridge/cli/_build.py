@@ -24,7 +24,7 @@ __all__ = [
     "compile_for_env",
     "default_jar_path",
     "required_jvm_jars",
-    "serializer_note",
+    "stock_classes_note",
 ]
 
 MULTILANG_SERIALIZER = "topology.multilang.serializer"
@@ -73,11 +73,16 @@ def required_jvm_jars(topology_cls: type) -> list[Path]:
     return [kafka_spout_jar(home, jars), *jars]
 
 
-def serializer_note(reason: str) -> None:
-    """Say (on stderr, once per build) that the jar falls back to Storm's stock serializer."""
+def stock_classes_note(reason: str) -> None:
+    """Say (on stderr, once per command) that the Python components fall back to Storm's stock
+    multilang classes: its serializer and its shell bolt and spout, not stormbridge's."""
+    from ..storm.javac import JDK_HINT
+
+    fix = "" if JDK_HINT in reason else "; install a Java 17 JDK (javac) to use stormbridge's"
     print(
-        f"sparse: note: the topology jar uses Storm's stock multilang JsonSerializer, not "
-        f"stormbridge's ({reason}); emit(direct_task=...) is refused with it",
+        "sparse: note: using Storm's stock multilang classes (JsonSerializer, "
+        "ShellBolt/ShellSpout), not stormbridge's serializer and batched shell classes: "
+        f"{reason}. emit(direct_task=...) is refused with Storm's serializer{fix}",
         file=sys.stderr,
     )
 
@@ -95,7 +100,7 @@ def build_topology_jar(
     out: Path | None = None,
     include_runtime: bool = True,
     extra_jars: Sequence[Path] = (),
-    note: Callable[[str], None] = serializer_note,
+    note: Callable[[str], None] = stock_classes_note,
     simple: bool = False,
 ) -> JarInfo:
     """Build the jar of ``topology_cls`` (submitted as ``name``) for ``env``.
@@ -103,8 +108,9 @@ def build_topology_jar(
     Without an env the jar uses the top-level serializer and no virtualenv interpreter. The
     jars the topology's components need (:func:`required_jvm_jars`), the JVM dependencies of
     ``project.clj`` (resolved by Maven, cached) and ``extra_jars`` are merged,
-    and with the JSON serializer stormbridge's multilang serializer classes too (compiled once
-    with the JDK; without one, ``note`` is told why and the jar has Storm's stock classes only).
+    and with the JSON serializer stormbridge's multilang classes too (serializer and batched
+    shell classes, compiled once with the JDK; without one, ``note`` is told why and the jar
+    has Storm's stock classes only).
     """
     from ..build.jar import build_jar
     from ..build.jvmdeps import resolve_jvm_jars
@@ -121,7 +127,7 @@ def build_topology_jar(
 
     config = project.config
     serializer = config.serializer_for(env) if env else config.serializer
-    own: list[Path] = []  # stormbridge's multilang serializer classes
+    own: list[Path] = []  # stormbridge's multilang classes (serializer, batched shell classes)
     if serializer == "json":
         found = find_serializer_jar()
         if found.path is not None:

@@ -7,7 +7,9 @@ settings (``storm.local.process.local_topology_conf``); compile it with this int
 the components' Python; lay out ``resources/``; find (or provision) the Storm home; put the
 JVM jars ``project.clj`` asks for (resolved as for ``sparse jar``) on the classpath; run it for
 ``-t`` seconds from when its executors run (0: until Ctrl-C), with the components' logs on
-stdout and progress on stderr.
+stdout and progress on stderr. stormbridge's multilang serializer and batched shell classes go
+on the classpath and are chosen as for ``submit``
+(:func:`stormbridge.storm.multilang.use_own_classes`).
 
 Exit codes: 0 when the time is up (or on Ctrl-C with ``-t 0``), 130 when interrupted early,
 1 on errors (Storm's log tail included).
@@ -100,13 +102,13 @@ def run(args: argparse.Namespace) -> int:
     from ..dsl.topology import validate_topology_name
     from ..project.loader import load_project, load_topology
     from ..storm.local.run import run_topology
-    from ..storm.multilang import SERIALIZER_CONF_KEY, default_serializer_conf, find_serializer_jar
+    from ..storm.multilang import chosen_transport, find_serializer_jar, use_own_classes
     from ._build import (
         check_serializer,
         class_paths,
         compile_for_env,
         required_jvm_jars,
-        serializer_note,
+        stock_classes_note,
     )
 
     project = load_project(args.config)
@@ -120,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
         _status("local mode runs 1 worker with at most 1 acker: -w/-a above 1 are ignored")
     serializer = project.config.serializer_for(env) if env else project.config.serializer
     check_serializer(serializer, conf)
+    chosen_transport(conf)  # a bad stormbridge.transport fails before Storm starts
     topology = compile_for_env(topology_cls, env, python=args.python)
     paths = class_paths(topology_cls)
     component_ids = [*topology.spouts, *topology.bolts]
@@ -132,13 +135,17 @@ def run(args: argparse.Namespace) -> int:
         *required_jvm_jars(topology_cls),
         *resolve_jvm_jars(project.root, storm_version=home.version),
     ]
-    if serializer == "json":  # stormbridge's multilang serializer on the local JVM's classpath
+    # stormbridge's multilang classes (serializer, batched shell classes) on the local JVM's
+    # classpath, chosen as `sparse submit` does
+    own_jar = None
+    if serializer == "json":
         found = find_serializer_jar(home)
         if found.path is not None:
-            jvm_jars = [*jvm_jars, found.path]
-        elif not conf.get(SERIALIZER_CONF_KEY):
-            serializer_note(found.reason)
-        default_serializer_conf(conf, available=found.path is not None)
+            own_jar = found.path
+            jvm_jars = [*jvm_jars, own_jar]
+        else:
+            stock_classes_note(found.reason)
+    use_own_classes(conf, topology, own_jar)
     with _sigterm_as_interrupt():
         result = run_topology(
             name,

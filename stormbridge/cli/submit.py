@@ -19,13 +19,7 @@ from ..deploy.hooks import env_config_dict, run_hooks
 from ..deploy.nimbus import nimbus_session
 from ..dsl.topology import validate_topology_name
 from ..errors import AlreadyAliveError, JarError, NotAliveError
-from ..storm.multilang import (
-    batched_topology,
-    default_serializer_conf,
-    jar_has_batched_classes,
-    jar_has_serializer,
-    wants_batched_transport,
-)
+from ..storm.multilang import chosen_transport, use_own_classes
 from . import _common, _deploy
 from ._build import build_topology_jar, check_serializer, compile_for_env
 
@@ -90,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     name = validate_topology_name(_common.topology_name(args, ctx.project))
     conf = _common.resolve_cli_options(args, ctx.env, getattr(topology_cls, "config", None))
     check_serializer(ctx.project.config.serializer_for(ctx.env), conf)
+    chosen_transport(conf)  # a bad stormbridge.transport fails before the jar is built
     thrift_topology = compile_for_env(topology_cls, ctx.env, python=args.python)
     hook_env = env_config_dict(ctx.project.config.path, ctx.env.name)
     for hook in run_hooks("pre_submit", ctx.project.root, name, ctx.env.name, hook_env, conf):
@@ -111,12 +106,9 @@ def run(args: argparse.Namespace) -> int:
         jar, jar_size = info.path, info.size
         print(f"Built {jar} ({_common.human_size(jar_size)})")
         _common.report_whole_packages(info.whole_packages_because)
-    # stormbridge's serializer when the jar carries it and no serializer was chosen
-    default_serializer_conf(conf, available=jar_has_serializer(jar))
-    # and its batched shell classes for the Python components (stormbridge.transport: stock
-    # keeps Storm's ShellBolt/ShellSpout)
-    if wants_batched_transport(conf, available=jar_has_batched_classes(jar)):
-        batched_topology(thrift_topology)
+    # stormbridge's serializer (unless one was chosen) and batched shell classes (unless
+    # stormbridge.transport: stock) when the jar carries them
+    use_own_classes(conf, thrift_topology, jar)
 
     with nimbus_session(ctx.env, ssh, timeout=args.timeout) as nimbus:
         existing = _find(nimbus, name)

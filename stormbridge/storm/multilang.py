@@ -15,6 +15,9 @@ The same jar carries the batched transport's :data:`BATCH_BOLT_CLASS`/:data:`BAT
 :func:`batched_topology` turns the project's Python components of a compiled topology into
 ``JavaObject`` components of those classes (constructor: the ShellComponent's two strings)
 unless the conf sets ``stormbridge.transport: stock``.
+
+:func:`use_own_classes` makes both choices for one topology; ``sparse submit`` (the topology
+jar) and ``sparse run`` (the jar on the local JVM's classpath) call it alike.
 """
 
 from __future__ import annotations
@@ -46,15 +49,18 @@ __all__ = [
     "STOCK_SERIALIZER",
     "STOCK_TRANSPORT",
     "TRANSPORT_CONF_KEY",
+    "OwnClasses",
     "SerializerJar",
     "ShellCommand",
     "batched_topology",
+    "chosen_transport",
     "default_serializer_conf",
     "find_serializer_jar",
     "jar_has_batched_classes",
     "jar_has_serializer",
     "serializer_jar",
     "shell_command",
+    "use_own_classes",
     "wants_batched_transport",
 ]
 
@@ -139,15 +145,21 @@ def jar_has_batched_classes(jar: Path) -> bool:
     return _jar_has(jar, (_ENTRY, *_BATCH_ENTRIES))
 
 
-def wants_batched_transport(conf: Mapping[str, Any], *, available: bool) -> bool:
-    """Whether to compile Python components to the batched classes: ``available`` (the jar
-    has them) and the conf's ``stormbridge.transport`` is unset or ``batched``."""
+def chosen_transport(conf: Mapping[str, Any]) -> str:
+    """The conf's ``stormbridge.transport`` (default ``batched``); raises :class:`ConfigError`
+    for any other value than ``batched`` or ``stock``."""
     chosen = conf.get(TRANSPORT_CONF_KEY) or BATCHED_TRANSPORT
     if chosen not in _TRANSPORTS:
         raise ConfigError(
             f"{TRANSPORT_CONF_KEY} must be one of {', '.join(_TRANSPORTS)}, not {chosen!r}"
         )
-    return available and chosen == BATCHED_TRANSPORT
+    return str(chosen)
+
+
+def wants_batched_transport(conf: Mapping[str, Any], *, available: bool) -> bool:
+    """Whether to compile Python components to the batched classes: ``available`` (the jar
+    has them) and the conf's ``stormbridge.transport`` is unset or ``batched``."""
+    return chosen_transport(conf) == BATCHED_TRANSPORT and available
 
 
 class ShellCommand(NamedTuple):
@@ -200,3 +212,34 @@ def default_serializer_conf(conf: dict[str, Any], *, available: bool) -> bool:
     if not conf.get(SERIALIZER_CONF_KEY) and available:
         conf[SERIALIZER_CONF_KEY] = SERIALIZER_CLASS
     return conf.get(SERIALIZER_CONF_KEY) == SERIALIZER_CLASS
+
+
+@dataclass(frozen=True)
+class OwnClasses:
+    """What :func:`use_own_classes` chose for one topology."""
+
+    #: ``topology.multilang.serializer`` names stormbridge's serializer.
+    serializer: bool
+    #: How many Python components run on the batched classes (0: Storm's ShellBolt/ShellSpout).
+    batched: int
+
+
+def use_own_classes(conf: dict[str, Any], topology: Any, jar: Path | None) -> OwnClasses:
+    """Pick the JVM classes of ``topology``'s Python components, given ``jar``: the jar whose
+    classes the workers get (the topology jar, or stormbridge's multilang jar on the local-mode
+    classpath), None when they get none of ours.
+
+    Sets ``conf``'s serializer to stormbridge's (:func:`default_serializer_conf`) when the jar
+    carries it and the user chose none, and turns the Python components of the Thrift
+    ``topology`` into the batched classes in place (:func:`batched_topology`) when the jar
+    carries them and ``stormbridge.transport`` is not ``stock``. Raises :class:`ConfigError`
+    for an unknown ``stormbridge.transport`` (whether or not the jar has the classes), before
+    changing anything.
+    """
+    batched = wants_batched_transport(
+        conf, available=jar is not None and jar_has_batched_classes(jar)
+    )
+    serializer = default_serializer_conf(
+        conf, available=jar is not None and jar_has_serializer(jar)
+    )
+    return OwnClasses(serializer=serializer, batched=batched_topology(topology) if batched else 0)

@@ -1,6 +1,7 @@
 """`sparse submit` and `sparse jar` with stormbridge's multilang serializer, in process, against
 FakeNimbus: the jar carries the classes and the conf names them unless the user chose a
-serializer; without a JDK or Storm home the jar falls back to Storm's classes and says so once."""
+serializer; without a JDK or Storm home the jar falls back to Storm's classes and says so once,
+and so does `sparse run`."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ from stormbridge.testing.nimbus import FakeNimbus
 REPO = Path(__file__).resolve().parents[3]
 KEY = "topology.multilang.serializer"
 ENTRY = "stormbridge/multilang/FastJsonSerializer.class"
+NOTE = (
+    "sparse: note: using Storm's stock multilang classes (JsonSerializer, ShellBolt/ShellSpout), "
+    "not stormbridge's serializer and batched shell classes: "
+)
 
 
 @pytest.fixture
@@ -104,17 +109,14 @@ def test_without_a_storm_home_the_jar_falls_back_and_says_so_once(
     assert main(["submit", "--config", str(config)]) == 0
     assert KEY not in nimbus.topologies["wordcount"].conf
     err = capsys.readouterr().err
-    assert err.count("sparse: note: the topology jar uses Storm's stock multilang") == 1
-    assert "no Storm home to compile against" in err and "emit(direct_task=...) is refused" in err
+    assert err.count("sparse: note:") == 1 and err.count(NOTE) == 1
+    assert f"{NOTE}no Storm home to compile against" in err
+    assert "emit(direct_task=...) is refused" in err and "install a Java 17 JDK" in err
     assert ENTRY not in entries(config)
 
 
-def test_without_javac_the_jar_falls_back(
-    config: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+@pytest.fixture
+def without_javac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from stormbridge.storm.home import resolve_home
 
     try:
@@ -130,11 +132,36 @@ def test_without_javac_the_jar_falls_back(
     monkeypatch.delenv("STORM_HOME", raising=False)
     monkeypatch.setenv("JAVA_HOME", str(tmp_path / "no-jdk"))
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+
+
+def test_without_javac_the_jar_falls_back(
+    config: Path, without_javac: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["jar", "--config", str(config)]) == 0
     err = capsys.readouterr().err
-    assert err.count("sparse: note: the topology jar uses Storm's stock multilang") == 1
-    assert "javac (a Java 17 JDK, not only a JRE) is needed" in err
+    assert err.count("sparse: note:") == 1 and err.count(NOTE) == 1
+    assert f"{NOTE}javac (a Java 17 JDK, not only a JRE) is needed" in err
     assert ENTRY not in entries(config)
+
+
+def test_sparse_run_without_javac_says_once_that_it_falls_back(
+    config: Path,
+    without_javac: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the run's folder, kept on errors
+    # local mode needs Java for its runner too: the run ends before any JVM starts, after
+    # the one note
+    assert main(["run", "--config", str(config), "-t", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("sparse: note:") == 1 and err.count(NOTE) == 1, err
+    assert f"{NOTE}javac (a Java 17 JDK, not only a JRE) is needed" in err
+    assert err.index(NOTE) < err.index("sparse: error:"), err
+    assert "install a Java 17 JDK" not in err.split("\n", 1)[0], "the JDK hint is said once"
 
 
 def _objects(topology: object) -> dict[str, object]:
