@@ -7,8 +7,9 @@ the JVM's stdout, tab-separated, with the message and the exception JSON-string-
 
 :class:`TerminalPresenter` turns those events into lines for people:
 
-* a Python component's ``log`` command (Storm logs it as ``ShellLog pid:N, name:C msg``)
-  becomes ``12:00:01 C[N] INFO msg``;
+* a Python component's ``log`` command (logged by its shell class, Storm's ``ShellBolt``/
+  ``ShellSpout`` or stormbridge's ``BatchShellBolt``/``BatchShellSpout``, as
+  ``ShellLog pid:N, name:C msg``) becomes ``12:00:01 C[N] INFO msg``;
 * a Python component's stderr becomes ``12:00:01 stderr: …`` lines (tracebacks included).
   Storm logs it under a logger named after the *last started* component of the worker,
   whichever component wrote it, so that name is not shown;
@@ -38,6 +39,8 @@ _JAVA_FRAME = re.compile(
     r"^\s+(at [\w$.<>/@-]+\(.*\)|\.\.\. \d+ (more|common frames omitted)|Suppressed: .*)\s*$"
 )
 _SHELL_LOG = re.compile(r"^ShellLog pid:(?P<pid>-?\d+), name:(?P<name>\S+) ?(?P<msg>.*)$", re.S)
+#: The loggers a ``log`` command comes through: Storm's shell classes, stormbridge's batched ones.
+_SHELL_CLASSES = (".ShellBolt", ".ShellSpout", ".BatchShellBolt", ".BatchShellSpout")
 _NUMBERS = re.compile(r"\d+")
 # The runtime's log format (as streamparse's) repeats the time and names the logger:
 # "2026-01-01 12:00:01,123 - pystorm.component.count_bolt - message".
@@ -85,7 +88,7 @@ def _exception_lines(throwable: str) -> list[str]:
 def format_event(event: LogEvent, component_ids: Iterable[str] = ()) -> list[str]:
     """Lines for people for one event (see the module docstring)."""
     match = _SHELL_LOG.match(event.message)
-    if match and event.logger.endswith((".ShellBolt", ".ShellSpout")):
+    if match and event.logger.endswith(_SHELL_CLASSES):
         head = f"{event.time} {match['name']}[{match['pid']}] {event.level}"
         msg_lines = _PY_LOG_PREFIX.sub("", match["msg"], count=1).splitlines() or [""]
         return [f"{head} {msg_lines[0]}", *msg_lines[1:]]

@@ -71,6 +71,31 @@ def test_log4j2_is_valid_xml_with_one_logger_per_component(tmp_path: Path) -> No
     assert "@" not in text.replace("%d{", "")  # every placeholder filled
 
 
+def test_log4j2_sends_the_shell_classes_python_logs_and_warnings_to_the_terminal() -> None:
+    """Storm's ShellBolt/ShellSpout and stormbridge's batched classes (package
+    stormbridge.multilang) log a Python component's ``log`` command as "ShellLog ..." lines:
+    those reach the terminal at any level, and the classes' own lines from a threshold on."""
+    root = ET.fromstring(render_log4j2(Path("/x.log"), []))
+    thresholds = {}
+    for name in (
+        "org.apache.storm.task.ShellBolt",
+        "org.apache.storm.spout.ShellSpout",
+        "stormbridge.multilang",
+    ):
+        logger = root.find(f"./Loggers/Logger[@name='{name}']")
+        assert logger is not None, name
+        assert logger.get("level") == "INFO" and logger.get("additivity") == "false"
+        assert {r.get("ref") for r in logger.findall("AppenderRef")} == {"TERMINAL", "FILE"}
+        regex = logger.find("./AppenderRef[@ref='TERMINAL']/Filters/RegexFilter")
+        assert regex is not None and regex.get("regex") == "(?s)ShellLog .*"
+        assert regex.get("onMatch") == "ACCEPT" and regex.get("onMismatch") == "NEUTRAL"
+        threshold = logger.find("./AppenderRef[@ref='TERMINAL']/Filters/ThresholdFilter")
+        assert threshold is not None and threshold.get("onMismatch") == "DENY"
+        thresholds[name] = threshold.get("level")
+    assert thresholds["stormbridge.multilang"] == "WARN"
+    assert thresholds["org.apache.storm.task.ShellBolt"] == "ERROR"
+
+
 def test_log4j2_terminal_layout_is_the_one_local_output_parses() -> None:
     root = ET.fromstring(render_log4j2(Path("/x.log"), []))
     props = {p.get("name"): p.text for p in root.findall("./Properties/Property")}

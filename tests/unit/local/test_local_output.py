@@ -66,6 +66,29 @@ def test_python_log_line_is_compact() -> None:
     assert format_event(event) == [expected]
 
 
+@pytest.mark.parametrize(
+    "logger",
+    [
+        "org.apache.storm.task.ShellBolt",
+        "org.apache.storm.spout.ShellSpout",
+        "stormbridge.multilang.BatchShellBolt",
+        "stormbridge.multilang.BatchShellSpout",
+    ],
+)
+def test_python_log_lines_of_storms_and_the_batched_shell_classes_look_alike(
+    logger: str,
+) -> None:
+    msg = "ShellLog pid:9, name:count_bolt 2026-11-26 07:32:16,291 - x.count_bolt - counted"
+    event = parse_event(line("07:32:16", "WARN", logger, msg))
+    assert event is not None
+    assert format_event(event) == ["07:32:16 count_bolt[9] WARN counted"]
+
+
+def test_a_shelllog_message_of_another_logger_is_not_taken_for_a_python_log() -> None:
+    event = LogEvent("07:00:00", "INFO", "org.example.NotAShellBolt", "ShellLog pid:1, name:x y")
+    assert format_event(event) == ["07:00:00 INFO  ShellLog pid:1, name:x y"]
+
+
 def test_python_log_line_without_the_runtime_prefix_is_kept_whole() -> None:
     event = LogEvent("07:00:00", "WARN", "org.apache.storm.spout.ShellSpout",
                      "ShellLog pid:7, name:spout first\nsecond")  # fmt: skip
