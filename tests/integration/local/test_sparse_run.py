@@ -1,5 +1,6 @@
 """``sparse run`` on real Storm local mode: the repository's word-count project counts words
-on time, Ctrl-C and SIGTERM stop it cleanly, a bolt that raises shows its Python traceback.
+on time, on stormbridge's batched shell classes (Storm's with ``stormbridge.transport=stock``),
+Ctrl-C and SIGTERM stop it cleanly, a bolt that raises shows its Python traceback.
 
 Each test starts one local-mode JVM (one at a time) through the real ``sparse`` CLI in a
 subprocess of its own session, with a deadline on every wait. "Nothing left behind" is
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,10 @@ SPARSE = [sys.executable, "-c", "import sys; from stormbridge.cli.main import ma
           "sys.exit(main())"]  # fmt: skip
 COUNTED = re.compile(r"count_bolt\[\d+\] INFO counted \[([\d,]+)\] words")
 RUN_DIR = re.compile(r"logs: (\S+)/storm\.log")
+#: storm.log's line when a shell class has started a Python subprocess (the logger is the class).
+LAUNCHED = re.compile(
+    r" (?P<logger>[\w.$]+) - Launched subprocess with pid (?P<pid>\d+)(?P<rest>.*)$", re.M
+)
 
 #: Seconds allowed on top of -t for JVM start, javac on first use, and shutdown.
 MARGIN = 240.0
@@ -195,6 +201,47 @@ def test_wordcount_runs_for_its_time_and_prints_counts(sparse_run: object) -> No
     _assert_nothing_left(run)
     run_dir = run.run_dir()
     assert run_dir and not Path(run_dir).exists(), "the run folder should be removed"
+
+
+def _launched(log: str) -> Counter[str]:
+    """How many Python subprocesses each shell class started, by the class's simple name, with
+    " (batched transport)" appended when the line says so."""
+    return Counter(
+        m["logger"].rsplit(".", 1)[-1] + m["rest"].rstrip() for m in LAUNCHED.finditer(log)
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ((), {"BatchShellSpout (batched transport)": 1, "BatchShellBolt (batched transport)": 2}),
+        (("-o", "stormbridge.transport=stock"), {"ShellSpout": 1, "ShellBolt": 2}),
+    ],
+    ids=["batched", "stock"],
+)
+def test_wordcount_runs_on_the_chosen_shell_classes(
+    sparse_run: object, options: tuple[str, ...], expected: dict[str, int]
+) -> None:
+    """By default the word spout (1 task) and the count bolt (2 tasks) run on stormbridge's
+    batched classes, as `sparse submit` makes them; ``stormbridge.transport=stock`` keeps
+    Storm's. Either way the bolts' log lines reach stdout."""
+    seconds = 12
+    run = sparse_run("-n", "wordcount", "-t", str(seconds), "--keep", *options)  # type: ignore[operator]
+    code = run.wait(seconds + MARGIN)
+    assert code == 0, str(run)
+    assert "sparse: note:" not in run.stderr, str(run)
+    counts = _counts(run)
+    assert counts and all(n % 1000 == 0 for n in counts), str(run)
+    _assert_nothing_left(run)
+    run_dir = run.run_dir()
+    assert run_dir, str(run)
+    log = Path(run_dir, "storm.log").read_text(errors="replace")
+    shutil.rmtree(run_dir)
+    assert _launched(log) == expected, f"{_launched(log)}\n{run}"
+    # the pids that logged "counted [N] words" are the subprocesses those classes started
+    bolt_pids = {m["pid"] for m in LAUNCHED.finditer(log) if "ShellBolt" in m["logger"]}
+    logged = set(re.findall(r"count_bolt\[(\d+)\] INFO counted", run.stdout))
+    assert logged and logged <= bolt_pids, (logged, bolt_pids)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
