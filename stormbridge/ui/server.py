@@ -35,6 +35,7 @@ from ..errors import AuthorizationError, NotAliveError, StormBridgeError
 from . import api
 from .backend import NimbusBackend, NimbusSession
 from .loglinks import add_log_links
+from .stats import with_kept_errors
 from .visualization import visualization, visualization_table
 
 __all__ = ["UIServer", "make_server"]
@@ -141,6 +142,18 @@ def _resolve(nimbus: NimbusSession, topology: str, errors: str) -> Any:
         raise
 
 
+def _with_kept_errors(nimbus: NimbusSession, info: Any) -> Any:
+    """``info`` (asked for with ALL errors) whose errors also hold the last error Nimbus keeps
+    per component, which outlives the recent errors of a dead worker (see
+    :func:`stats.with_kept_errors`)."""
+    try:
+        kept = nimbus.topology_info(info.id, "ONE").errors
+    except NotAliveError:
+        return info  # killed in between: the page as it was
+    info.errors = with_kept_errors(info.errors, kept)
+    return info
+
+
 def _component_types(nimbus: NimbusSession, info: Any) -> dict[str, str] | None:
     """Spout/bolt of components whose executors have not reported stats yet."""
     if all(e.stats is not None for e in info.executors or ()):
@@ -217,7 +230,7 @@ class UIServer(ThreadingHTTPServer):
                 case ["topology", "summary"]:
                     return api.topology_summary(nimbus.topology_summaries())
                 case ["topology", topology]:
-                    info = _resolve(nimbus, topology, "ALL")
+                    info = _with_kept_errors(nimbus, _resolve(nimbus, topology, "ALL"))
                     page = api.topology_page(
                         info,
                         _topology_conf(nimbus, info.id),
@@ -239,7 +252,7 @@ class UIServer(ThreadingHTTPServer):
                         return graph
                     return {"visualizationTable": visualization_table(graph)}
                 case ["topology", topology, "component", component]:
-                    info = _resolve(nimbus, topology, "ALL")
+                    info = _with_kept_errors(nimbus, _resolve(nimbus, topology, "ALL"))
                     try:
                         return api.component_page(
                             info,

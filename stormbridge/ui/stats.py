@@ -269,9 +269,14 @@ DEATH_ECHO_SECS = 30
 
 
 def _is_death_notice(error: Any) -> bool:
-    """Storm's "ShellBolt/ShellSpout died" report: ``pid:…, name:… exitCode:…, errorString:``."""
+    """A report that a component's Python process died: Storm's ShellBolt/ShellSpout say
+    ``pid:…, name:… exitCode:…, errorString:``; the batched transport's classes say
+    ``Python subprocess of component '…' task … (pid …) exited with code …`` (or "was killed
+    by signal …")."""
     text = str(error.error)
-    return "exitCode:" in text and "errorString:" in text
+    if "exitCode:" in text and "errorString:" in text:
+        return True
+    return "Python subprocess of component '" in text and " (pid " in text
 
 
 def _is_python_error(error: Any) -> bool:
@@ -299,6 +304,30 @@ def last_error(ordered: Sequence[Any]) -> Any:
         ):
             return earlier
     return latest
+
+
+def _error_key(error: Any) -> tuple[str, int, str, int | None]:
+    return (str(error.error), int(error.error_time_secs), error.host or "", error.port)
+
+
+def with_kept_errors(
+    errors: Mapping[str, Sequence[Any]] | None, kept: Mapping[str, Sequence[Any]] | None
+) -> dict[str, list[Any]]:
+    """Each component's errors: Storm's recent ones (``NumErrorsChoice.ALL``) plus the last
+    error Nimbus keeps for it (``NumErrorsChoice.ONE``) when that one is not among them.
+
+    Storm stores the recent errors as ZooKeeper nodes that vanish with the session of the
+    worker that reported them (about 20 s after the worker dies), while the last error of a
+    component stays until the topology is killed; with both, a crashed component's
+    ``lastError`` stays visible after its worker was restarted.
+    """
+    merged = {cid: list(errs) for cid, errs in (errors or {}).items()}
+    for cid, last in (kept or {}).items():
+        have = {_error_key(e) for e in merged.get(cid, ())}
+        extra = [e for e in last if _error_key(e) not in have]
+        if extra:
+            merged.setdefault(cid, []).extend(extra)
+    return merged
 
 
 def last_error_fields(errors: Iterable[Any] | None, now: int) -> JSONDict:

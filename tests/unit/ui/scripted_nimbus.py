@@ -28,6 +28,12 @@ class Handler:
         self.alive = True
         self.kill_wait: int | None = None
         self.rebalance_wait: int | None = None
+        # Nimbus's kept last error per component (NumErrorsChoice.ONE); None: the newest of
+        # the recent errors, as while the worker that reported them is alive.
+        self.kept_errors: dict[str, list[Any]] | None = None
+        # Storm's recent errors (NumErrorsChoice.ALL) live in ZooKeeper nodes that vanish
+        # with the reporting worker's session: True answers ALL with none.
+        self.recent_errors_gone = False
 
     def _check(self, topology_id: str) -> None:
         if not self.alive or topology_id != data.TOPOLOGY_ID:
@@ -62,10 +68,15 @@ class Handler:
         if options.num_err_choice == self.t.NumErrorsChoice.NONE:
             info.errors = {}
         elif options.num_err_choice == self.t.NumErrorsChoice.ONE:
-            info.errors = {
-                cid: [max(errs, key=lambda e: e.error_time_secs)]
-                for cid, errs in info.errors.items()
-            }
+            if self.kept_errors is not None:
+                info.errors = self.kept_errors
+            else:
+                info.errors = {
+                    cid: [max(errs, key=lambda e: e.error_time_secs)]
+                    for cid, errs in info.errors.items()
+                }
+        elif self.recent_errors_gone:
+            info.errors = {cid: [] for cid in info.errors}
         return info
 
     def getTopologyConf(self, topology_id: str) -> str:

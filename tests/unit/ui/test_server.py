@@ -218,3 +218,50 @@ def test_nimbus_that_never_answers_times_out(silent_nimbus: int) -> None:
         reply = request(ui.url + "/api/v1/cluster/summary")  # returns, well within 30 s
         assert reply.status == 500
         assert "did not answer getClusterInfo" in reply.json()["errorMessage"]
+
+
+KILLED = (
+    "java.lang.RuntimeException: Python subprocess of component 'count' task 3 (pid 4242) "
+    "was killed by signal 9 (SIGKILL) (exit status 137). The worker exits and Storm restarts "
+    "it.\n\tat stormbridge.multilang.ShellComponents.dying(ShellComponents.java:91)"
+)
+
+
+def test_last_error_stays_after_the_recent_errors_vanished(
+    ui: UIServer, nimbus: ScriptedNimbus
+) -> None:
+    """The worker died: Storm's recent errors are gone, Nimbus's kept last error is not."""
+    t = nimbus.handler.t
+    died = t.ErrorInfo(error=KILLED, error_time_secs=data.NOW - 30, host="127.0.0.1", port=6700)
+    nimbus.handler.kept_errors = {"count": [died]}
+    nimbus.handler.recent_errors_gone = True
+    page = get_json(ui, f"/api/v1/topology/{TOPO}")
+    count = next(b for b in page["bolts"] if b["boltId"] == "count")
+    assert count["lastError"] == KILLED[:200]
+    assert "killed by signal 9 (SIGKILL)" in count["lastError"]
+    assert (count["errorTime"], count["errorLapsedSecs"], count["errorPort"]) == (
+        data.NOW - 30,
+        30,
+        6700,
+    )
+    words = page["spouts"][0]
+    assert words["lastError"] == ""  # no error kept for it
+    comp = get_json(ui, f"/api/v1/topology/{TOPO}/component/count")
+    assert [e["error"] for e in comp["componentErrors"]] == [KILLED]
+
+
+def test_kept_last_error_newer_than_the_recent_ones_is_shown_once(
+    ui: UIServer, nimbus: ScriptedNimbus
+) -> None:
+    t = nimbus.handler.t
+    died = t.ErrorInfo(error=KILLED, error_time_secs=data.NOW - 5, host="127.0.0.1", port=6700)
+    nimbus.handler.kept_errors = {"count": [died]}
+    page = get_json(ui, f"/api/v1/topology/{TOPO}")
+    count = next(b for b in page["bolts"] if b["boltId"] == "count")
+    assert count["lastError"] == KILLED[:200]
+    comp = get_json(ui, f"/api/v1/topology/{TOPO}/component/count")
+    assert [e["error"] for e in comp["componentErrors"]] == ["old error", data.LONG_ERROR, KILLED]
+    # The kept error equals the newest recent one (the usual case): listed once.
+    nimbus.handler.kept_errors = None
+    comp = get_json(ui, f"/api/v1/topology/{TOPO}/component/count")
+    assert [e["error"] for e in comp["componentErrors"]] == ["old error", data.LONG_ERROR]
