@@ -305,8 +305,9 @@ public class BatchShellBolt implements IBolt {
             } catch (InterruptedException e) {
                 return;
             }
-            if (System.currentTimeMillis() - lastHeartbeat > timeoutMillis) {
-                die(new RuntimeException("subprocess heartbeat timeout"));
+            long silent = System.currentTimeMillis() - lastHeartbeat;
+            if (silent > timeoutMillis) {
+                die(new ShellComponents.NoHeartbeat(silent, timeoutMillis));
             }
             lock.lock();
             try {
@@ -322,8 +323,10 @@ public class BatchShellBolt implements IBolt {
         if (exception != null) {
             return; // already dying (reader and writer can both notice)
         }
-        exception = ShellComponents.dying("BatchShellBolt", command, process, cause, LOG);
-        collector.reportError(cause);
+        RuntimeException death = ShellComponents.dying("BatchShellBolt", command, process,
+                                                       context, cause, LOG);
+        exception = death;
+        collector.reportError(death);
         if (!localMode && (running || cause instanceof Error)) {
             System.exit(11);
         }

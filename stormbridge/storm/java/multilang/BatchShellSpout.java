@@ -433,8 +433,7 @@ public class BatchShellSpout implements ISpout {
     }
 
     private RuntimeException failed(Throwable cause) {
-        String info = process.getProcessInfoString() + process.getProcessTerminationInfoString();
-        return new RuntimeException(info, cause);
+        return ShellComponents.dying("BatchShellSpout", command, process, context, cause, LOG);
     }
 
     private void heartbeatLoop() {
@@ -444,15 +443,16 @@ public class BatchShellSpout implements ISpout {
             } catch (InterruptedException e) {
                 return;
             }
-            if (owedCount > 0 && System.currentTimeMillis() - lastHeartbeat > timeoutMillis) {
-                die(new RuntimeException("subprocess heartbeat timeout"));
+            long silent = System.currentTimeMillis() - lastHeartbeat;
+            if (owedCount > 0 && silent > timeoutMillis) {
+                die(new ShellComponents.NoHeartbeat(silent, timeoutMillis));
             }
         }
     }
 
     private void die(Throwable cause) {
-        exception = ShellComponents.dying("BatchShellSpout", command, process, cause, LOG);
-        collector.reportError(cause);
+        exception = failed(cause);
+        collector.reportError(exception);
         if (running || cause instanceof Error) {
             System.exit(11);
         }

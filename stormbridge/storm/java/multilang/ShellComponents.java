@@ -14,7 +14,7 @@ import org.apache.storm.utils.ShellProcess;
 import org.slf4j.Logger;
 
 /** What BatchShellBolt and BatchShellSpout share: starting the subprocess, its heartbeat
- *  timeout, dying, and a "metrics" message. */
+ *  timeout, reporting its death, and a "metrics" message. */
 final class ShellComponents {
     static final String TRANSPORT_KEY = "stormbridge.transport";
     static final String TRANSPORT = "batched";
@@ -58,13 +58,103 @@ final class ShellComponents {
         return fast;
     }
 
-    /** Logs why the component dies, as Storm's shell components do; the exception to keep. */
+    /** How long {@link #dying} waits for a dead subprocess to be reaped, so that its exit
+     *  code or signal is known when the death is reported. */
+    static final long REAP_WAIT_MILLIS = 1000;
+
+    /** The cause {@link #dying} is given when the subprocess stopped answering heartbeats. */
+    static final class NoHeartbeat extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NoHeartbeat(long silentMillis, long timeoutMillis) {
+            super(String.format("no heartbeat for %d s (topology.subprocess.timeout.secs is %d)",
+                                silentMillis / 1000, timeoutMillis / 1000));
+        }
+    }
+
+    /**
+     * Reports the death of a component's subprocess: waits up to {@link #REAP_WAIT_MILLIS} for
+     * it to be reaped, then logs and returns an exception whose message names the component,
+     * task, pid, how the subprocess ended (signal, exit code, no heartbeat, or still running)
+     * and where to look. The caller reports the returned exception (it is what the UI shows).
+     */
     static RuntimeException dying(String what, String[] command, ShellProcess process,
-                                  Throwable cause, Logger log) {
-        String info = process.getProcessInfoString() + process.getProcessTerminationInfoString();
-        log.error(String.format("Halting process: %s died. Command: %s, ProcessInfo %s", what,
-                                Arrays.toString(command), info), cause);
-        return new RuntimeException(info, cause);
+                                  TopologyContext context, Throwable cause, Logger log) {
+        int exit = cause instanceof NoHeartbeat ? process.getExitCode()
+            : awaitExit(process, REAP_WAIT_MILLIS);
+        String stderr = process.getErrorsString();
+        String message = deathMessage(context.getThisComponentId(), context.getThisTaskId(),
+                                      process.getPid(), exit, cause, stderr);
+        log.error(String.format("Halting process: %s died. %s Command: %s", what, message,
+                                Arrays.toString(command)), cause);
+        return new RuntimeException(message, cause);
+    }
+
+    /** The subprocess's exit status once reaped (128 + n when killed by signal n, as Java
+     *  reports it), or -1 if it has not ended within {@code millis}. */
+    static int awaitExit(ShellProcess process, long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        int exit = process.getExitCode();
+        while (exit == -1 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            exit = process.getExitCode();
+        }
+        return exit;
+    }
+
+    /** What the log and the UI say about a subprocess's death (the facts first: the UI shows
+     *  a component's last error cut to 200 characters). */
+    static String deathMessage(String component, int task, Number pid, int exit, Throwable cause,
+                               String stderr) {
+        StringBuilder b = new StringBuilder();
+        b.append("Python subprocess of component '").append(component).append("' task ")
+            .append(task).append(" (pid ").append(pid).append(") ");
+        if (exit > 128 && exit < 128 + 65) {
+            b.append("was killed by signal ").append(exit - 128).append(signalName(exit - 128))
+                .append(" (exit status ").append(exit).append(')');
+        } else if (exit >= 0) {
+            b.append("exited with code ").append(exit);
+        } else if (cause instanceof NoHeartbeat) {
+            b.append("sent ").append(cause.getMessage()).append("; it is killed with its worker");
+        } else {
+            b.append("had not exited ").append(REAP_WAIT_MILLIS / 1000)
+                .append(" s after the JVM stopped talking to it (").append(cause).append(')');
+        }
+        b.append(". The worker exits and Storm restarts it. For the cause, read this"
+                 + " component's log lines just before this one and the worker log"
+                 + " (workers-artifacts/<topology id>/<port>/worker.log).");
+        if (stderr != null && !stderr.isBlank()) {
+            String s = stderr.strip();
+            if (s.length() > 2000) {
+                s = "..." + s.substring(s.length() - 2000);
+            }
+            b.append(" Its stderr: ").append(s);
+        }
+        return b.toString();
+    }
+
+    /** " (SIGKILL)" for the Linux signals a subprocess usually dies of, else "". */
+    static String signalName(int signal) {
+        switch (signal) {
+            case 1: return " (SIGHUP)";
+            case 2: return " (SIGINT)";
+            case 3: return " (SIGQUIT)";
+            case 4: return " (SIGILL)";
+            case 6: return " (SIGABRT)";
+            case 7: return " (SIGBUS)";
+            case 8: return " (SIGFPE)";
+            case 9: return " (SIGKILL)";
+            case 11: return " (SIGSEGV)";
+            case 13: return " (SIGPIPE)";
+            case 14: return " (SIGALRM)";
+            case 15: return " (SIGTERM)";
+            default: return "";
+        }
     }
 
     /** Updates the registered shell metric a "metrics" message names; throws (the component
