@@ -320,8 +320,8 @@ public class BatchShellBolt implements IBolt {
     }
 
     private synchronized void die(Throwable cause) {
-        if (exception != null) {
-            return; // already dying (reader and writer can both notice)
+        if (exception != null || !running) {
+            return; // already dying (reader and writer can both notice), or cleanup stopped it
         }
         RuntimeException death = ShellComponents.dying("BatchShellBolt", command, process,
                                                        context, cause, LOG);

@@ -83,6 +83,9 @@ final class ShellComponents {
         int exit = cause instanceof NoHeartbeat ? process.getExitCode()
             : awaitExit(process, REAP_WAIT_MILLIS);
         String stderr = process.getErrorsString();
+        if (stderr.startsWith("(Unable to capture")) {
+            stderr = ""; // Storm's text for an already closed stream: nothing to tell
+        }
         String message = deathMessage(context.getThisComponentId(), context.getThisTaskId(),
                                       process.getPid(), exit, cause, stderr);
         log.error(String.format("Halting process: %s died. %s Command: %s", what, message,
@@ -125,15 +128,22 @@ final class ShellComponents {
             b.append("had not exited ").append(REAP_WAIT_MILLIS / 1000)
                 .append(" s after the JVM stopped talking to it (").append(cause).append(')');
         }
+        String err = stderr == null ? "" : stderr.strip();
+        int eol = err.indexOf('\n');
+        if (!err.isEmpty()) { // its last words (a Python exception's summary line) come first
+            String first = eol < 0 ? err : err.substring(0, eol);
+            b.append("; stderr: ").append(first.length() > 300 ? first.substring(0, 300) + "..."
+                                                                : first);
+        }
         b.append(". The worker exits and Storm restarts it. For the cause, read this"
                  + " component's log lines just before this one and the worker log"
                  + " (workers-artifacts/<topology id>/<port>/worker.log).");
-        if (stderr != null && !stderr.isBlank()) {
-            String s = stderr.strip();
-            if (s.length() > 2000) {
-                s = "..." + s.substring(s.length() - 2000);
+        if (eol >= 0 || err.length() > 300) {
+            String rest = err.substring(eol + 1);
+            if (rest.length() > 4000) {
+                rest = "..." + rest.substring(rest.length() - 4000);
             }
-            b.append(" Its stderr: ").append(s);
+            b.append("\nIts stderr went on:\n").append(rest);
         }
         return b.toString();
     }
