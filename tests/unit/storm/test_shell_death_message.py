@@ -18,7 +18,10 @@ from stormbridge.storm.multilang import serializer_jar
 
 HARNESS = Path(__file__).with_name("java") / "stormbridge/multilang/DeathMessageHarness.java"
 FACTS = "Python subprocess of component 'count' task 3 (pid 4242) "
-ADVICE = "The worker exits and Storm restarts it. For the cause, read this component's log lines"
+ADVICE = (
+    "On a cluster the worker exits and Storm restarts it. For the cause, read this component's"
+    " log lines"
+)
 
 
 @pytest.fixture(scope="module")

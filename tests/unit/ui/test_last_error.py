@@ -47,7 +47,7 @@ def test_a_later_python_error_wins_over_an_earlier_death() -> None:
 
 BATCHED_DEATH = (
     "java.lang.RuntimeException: Python subprocess of component 'boom_bolt' task 3 (pid 4242) "
-    "exited with code 1. The worker exits and Storm restarts it.\n"
+    "exited with code 1. On a cluster the worker exits and Storm restarts it.\n"
     "\tat stormbridge.multilang.ShellComponents.dying(ShellComponents.java:91)"
 )
 

@@ -222,8 +222,8 @@ def test_nimbus_that_never_answers_times_out(silent_nimbus: int) -> None:
 
 KILLED = (
     "java.lang.RuntimeException: Python subprocess of component 'count' task 3 (pid 4242) "
-    "was killed by signal 9 (SIGKILL) (exit status 137). The worker exits and Storm restarts "
-    "it.\n\tat stormbridge.multilang.ShellComponents.dying(ShellComponents.java:91)"
+    "was killed by signal 9 (SIGKILL) (exit status 137). On a cluster the worker exits and Storm "
+    "restarts it.\n\tat stormbridge.multilang.ShellComponents.dying(ShellComponents.java:91)"
 )
 
 

@@ -135,7 +135,7 @@ final class ShellComponents {
             b.append("; stderr: ").append(first.length() > 300 ? first.substring(0, 300) + "..."
                                                                 : first);
         }
-        b.append(". The worker exits and Storm restarts it. For the cause, read this"
+        b.append(". On a cluster the worker exits and Storm restarts it. For the cause, read this"
                  + " component's log lines just before this one and the worker log"
                  + " (workers-artifacts/<topology id>/<port>/worker.log).");
         if (eol >= 0 || err.length() > 300) {
