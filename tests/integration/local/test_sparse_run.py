@@ -126,6 +126,10 @@ def _pump(stream: object, sink: list[str]) -> None:
         sink.append(line)
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def sparse_run() -> Iterator[object]:
     runs: list[Run] = []
@@ -139,6 +143,10 @@ def sparse_run() -> Iterator[object]:
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
+            # Ctrl-C reaches a foreground program whose SIGINT is the default; a test suite
+            # started in the background of a script inherits SIGINT ignored, and Python keeps
+            # an ignored SIGINT ignored, so the Ctrl-C tests would wait for nothing.
+            preexec_fn=_default_sigint,
         )
         run = Run(proc)
         for stream, sink in ((proc.stdout, run.out), (proc.stderr, run.err)):
