@@ -4,12 +4,14 @@
 ``poll(what, check, deadline)`` waits until ``check()`` returns something truthy (a UI that
 does not know a fresh topology yet counts as not yet), and ``kill_all(cluster, names)`` kills
 the named topologies that are still alive (a test's clean-up, whatever happened).
+``worker_log_lines(cluster, name)`` reads what the workers of topology ``name`` logged, and
+``finished_lines(path)`` the whole lines of a file a component is still writing.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from stormbridge.cli.main import main
 from stormbridge.errors import UIError
 from stormbridge.thrift.nimbus import NimbusClient
 
-__all__ = ["kill_all", "poll", "sparse"]
+__all__ = ["finished_lines", "kill_all", "poll", "sparse", "worker_log_lines"]
 
 
 def sparse(config: Path, *argv: str) -> int:
@@ -50,3 +52,17 @@ def kill_all(cluster: Any, names: Iterable[str]) -> None:
         for name in names:
             if name in alive:
                 client.kill(name, wait_secs=0, wait=True, deadline=120)
+
+
+def worker_log_lines(cluster: Any, name: str) -> Iterator[str]:
+    """Every line of the worker logs of topology ``name`` on ``cluster``."""
+    for log in cluster.worker_logs():
+        if f"/{name}-" in str(log):
+            yield from log.read_text(errors="replace").splitlines()
+
+
+def finished_lines(path: Path) -> list[str]:
+    """The non-blank lines of ``path`` up to its last newline (a component may be writing the
+    next one)."""
+    text = path.read_text()
+    return [line for line in text[: text.rfind("\n") + 1].splitlines() if line.strip()]

@@ -24,7 +24,7 @@ import pytest
 from stormbridge.storm.multilang import SERIALIZER_CLASS, STOCK_SERIALIZER
 from stormbridge.ui.client import UIClient
 
-from ..submitting import poll, sparse
+from ..submitting import finished_lines, poll, sparse, worker_log_lines
 
 pytestmark = [pytest.mark.storm, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -319,12 +319,7 @@ def project(storm_cluster: Any, tmp_path: Path) -> Path:
 
 
 def whole_lines(folder: Path, pattern: str) -> list[list[str]]:
-    lines: list[list[str]] = []
-    for f in sorted(folder.glob(pattern)):
-        text = f.read_text()
-        text = text[: text.rfind("\n") + 1]  # the sink is still writing: whole lines only
-        lines.extend(line.split() for line in text.splitlines() if line.strip())
-    return lines
+    return [line.split() for f in sorted(folder.glob(pattern)) for line in finished_lines(f)]
 
 
 def check_word_counts(folder: Path, at_least: int) -> None:
@@ -341,27 +336,20 @@ def check_word_counts(folder: Path, at_least: int) -> None:
 
 def serializer_in_worker_log(cluster: Any, name: str) -> set[str]:
     """The serializers the workers of topology ``name`` logged ("Storm multilang serializer")."""
-    found: set[str] = set()
-    for log in cluster.worker_logs():
-        if f"/{name}-" not in str(log):
-            continue
-        for line in log.read_text(errors="replace").splitlines():
-            if "Storm multilang serializer: " in line:
-                found.add(line.split("Storm multilang serializer: ", 1)[1].strip())
-    return found
+    mark = "Storm multilang serializer: "
+    return {
+        line.split(mark, 1)[1].strip() for line in worker_log_lines(cluster, name) if mark in line
+    }
 
 
 def launched_by(cluster: Any, name: str) -> set[str]:
     """The classes that started topology ``name``'s subprocesses ("Launched subprocess with
     pid" in the worker logs): ShellBolt/ShellSpout (Storm's) or BatchShellBolt/-Spout."""
-    found: set[str] = set()
-    for log in cluster.worker_logs():
-        if f"/{name}-" not in str(log):
-            continue
-        for line in log.read_text(errors="replace").splitlines():
-            if " - Launched subprocess with pid" in line:
-                found.add(line.split(" - ", 1)[0].split()[-1].rsplit(".", 1)[-1])
-    return found
+    return {
+        line.split(" - ", 1)[0].split()[-1].rsplit(".", 1)[-1]
+        for line in worker_log_lines(cluster, name)
+        if " - Launched subprocess with pid" in line
+    }
 
 
 def replay_lines(folder: Path, kind: str) -> dict[int, list[list[str]]]:
@@ -533,9 +521,7 @@ def test_batched_replays_fails_timeouts_ticks_and_a_sigkilled_process(
     assert launched_by(storm_cluster, name) == {"BatchShellSpout", "BatchShellBolt"}
     died = [
         line
-        for log in storm_cluster.worker_logs()
-        if f"/{name}-" in str(log)
-        for line in log.read_text(errors="replace").splitlines()
+        for line in worker_log_lines(storm_cluster, name)
         if "Halting process: BatchShellBolt died" in line
     ]
     assert died, "the worker log does not say the bolt's subprocess died"

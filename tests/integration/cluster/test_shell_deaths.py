@@ -23,7 +23,7 @@ import pytest
 from stormbridge.ui.backend import NimbusBackend
 from stormbridge.ui.client import UIClient
 
-from ..submitting import poll, sparse
+from ..submitting import finished_lines, poll, sparse, worker_log_lines
 
 pytestmark = [pytest.mark.storm, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -163,12 +163,9 @@ def project(storm_cluster: Any, tmp_path: Path) -> Path:
 
 def lines_by_pid(folder: Path, kind: str) -> dict[int, list[str]]:
     """The whole lines of each ``<kind>-<pid>.txt`` in ``folder``, by pid."""
-    found: dict[int, list[str]] = {}
-    for f in sorted(folder.glob(f"{kind}-*.txt")):
-        text = f.read_text()
-        text = text[: text.rfind("\n") + 1]  # still being written: whole lines only
-        found[int(f.stem.split("-")[1])] = [line for line in text.splitlines() if line]
-    return found
+    return {
+        int(f.stem.split("-")[1]): finished_lines(f) for f in sorted(folder.glob(f"{kind}-*.txt"))
+    }
 
 
 def numbers(lines: list[str], what: str = "") -> set[int]:
@@ -199,14 +196,12 @@ def by_generation(found: dict[int, list[str]]) -> dict[int, set[int]]:
 
 def launched_pids(cluster: Any, name: str) -> set[int]:
     """Pids from "Launched subprocess with pid N" in topology ``name``'s worker logs."""
-    pids: set[int] = set()
-    for log in cluster.worker_logs():
-        if f"/{name}-" not in str(log):
-            continue
-        for line in log.read_text(errors="replace").splitlines():
-            if "Launched subprocess with pid " in line:
-                pids.add(int(line.split("Launched subprocess with pid ", 1)[1].split()[0]))
-    return pids
+    mark = "Launched subprocess with pid "
+    return {
+        int(line.split(mark, 1)[1].split()[0])
+        for line in worker_log_lines(cluster, name)
+        if mark in line
+    }
 
 
 def test_a_dying_python_bolt_is_restarted_replayed_and_reported(
@@ -267,9 +262,7 @@ def test_a_dying_python_bolt_is_restarted_replayed_and_reported(
     assert pending_at_kill <= seen_after_kill  # the killed bolt's tuples reached its successor
     deaths = [
         line.split(" - Halting process: ", 1)[1]
-        for log in storm_cluster.worker_logs()
-        if f"/{name}-" in str(log)
-        for line in log.read_text(errors="replace").splitlines()
+        for line in worker_log_lines(storm_cluster, name)
         if " - Halting process: BatchShellBolt died." in line
     ]
     # one report per death: the bolts that the exiting worker stopped on purpose say nothing

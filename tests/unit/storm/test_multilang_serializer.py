@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,28 +20,15 @@ import pytest
 
 from stormbridge.errors import StormBridgeError
 from stormbridge.runtime.protocol import make_codec
-from stormbridge.storm.home import StormHome, resolve_home
-from stormbridge.storm.javac import compile_java
+from stormbridge.storm.home import resolve_home
 from stormbridge.storm.multilang import SERIALIZER_CLASS, STOCK_SERIALIZER, serializer_jar
+
+from .java_harness import JavaHarness, compile_harness
 
 HARNESS = Path(__file__).with_name("java") / "MultilangHarness.java"
 
 
-class Harness:
-    def __init__(self, home: StormHome, jar: Path, classes: Path) -> None:
-        self.classpath = f"{classes}:{jar}:{home.lib_worker / '*'}"
-
-    def run(self, *args: str, data: bytes = b"", timeout: float = 120) -> str:
-        proc = subprocess.run(
-            ["java", "-cp", self.classpath, "MultilangHarness", *args],
-            input=data,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
-        return proc.stdout.decode()
-
+class Harness(JavaHarness):
     def read(self, cls: str, data: bytes) -> list[str]:
         return self.run("read", cls, data=data).splitlines()
 
@@ -52,20 +38,8 @@ class Harness:
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Harness:
-    try:
-        home = resolve_home()
-        cache = tmp_path_factory.mktemp("javac")
-        jar = serializer_jar(home, cache_root=cache)
-        classes = compile_java(
-            [HARNESS],
-            classpath=f"{jar}:{home.lib_worker / '*'}",
-            name="harness",
-            what="the multilang test harness",
-            cache_root=cache,
-        )
-    except StormBridgeError as exc:  # no JDK or no Storm here
-        pytest.skip(f"needs javac and a provisioned Storm: {exc}")
-    return Harness(home, jar, classes)
+    h = compile_harness(tmp_path_factory, HARNESS, "MultilangHarness", "the multilang test harness")
+    return Harness(h.classpath, h.main)
 
 
 def frames(messages: list[Any], codec: str = "json-stdlib") -> bytes:

@@ -227,16 +227,26 @@ KILLED = (
 )
 
 
+def _keep_death(nimbus: ScriptedNimbus, secs_ago: int) -> None:
+    """Nimbus keeps KILLED, reported ``secs_ago``, as the count bolt's last error."""
+    died = nimbus.handler.t.ErrorInfo(
+        error=KILLED, error_time_secs=data.NOW - secs_ago, host="127.0.0.1", port=6700
+    )
+    nimbus.handler.kept_errors = {"count": [died]}
+
+
+def _count_bolt(page: dict) -> dict:
+    return next(b for b in page["bolts"] if b["boltId"] == "count")
+
+
 def test_last_error_stays_after_the_recent_errors_vanished(
     ui: UIServer, nimbus: ScriptedNimbus
 ) -> None:
     """The worker died: Storm's recent errors are gone, Nimbus's kept last error is not."""
-    t = nimbus.handler.t
-    died = t.ErrorInfo(error=KILLED, error_time_secs=data.NOW - 30, host="127.0.0.1", port=6700)
-    nimbus.handler.kept_errors = {"count": [died]}
+    _keep_death(nimbus, 30)
     nimbus.handler.recent_errors_gone = True
     page = get_json(ui, f"/api/v1/topology/{TOPO}")
-    count = next(b for b in page["bolts"] if b["boltId"] == "count")
+    count = _count_bolt(page)
     assert count["lastError"] == KILLED[:200]
     assert "killed by signal 9 (SIGKILL)" in count["lastError"]
     assert (count["errorTime"], count["errorLapsedSecs"], count["errorPort"]) == (
@@ -253,11 +263,9 @@ def test_last_error_stays_after_the_recent_errors_vanished(
 def test_kept_last_error_newer_than_the_recent_ones_is_shown_once(
     ui: UIServer, nimbus: ScriptedNimbus
 ) -> None:
-    t = nimbus.handler.t
-    died = t.ErrorInfo(error=KILLED, error_time_secs=data.NOW - 5, host="127.0.0.1", port=6700)
-    nimbus.handler.kept_errors = {"count": [died]}
+    _keep_death(nimbus, 5)
     page = get_json(ui, f"/api/v1/topology/{TOPO}")
-    count = next(b for b in page["bolts"] if b["boltId"] == "count")
+    count = _count_bolt(page)
     assert count["lastError"] == KILLED[:200]
     comp = get_json(ui, f"/api/v1/topology/{TOPO}/component/count")
     assert [e["error"] for e in comp["componentErrors"]] == ["old error", data.LONG_ERROR, KILLED]
