@@ -27,7 +27,14 @@ from pathlib import Path
 
 from ..errors import ClusterError, ConfigError
 from . import health
-from .config import MAX_SLOTS, MAX_SUPERVISORS, ClusterSpec, render_storm_yaml, render_zoo_cfg
+from .config import (
+    MAX_SLOTS,
+    MAX_SUPERVISORS,
+    STORM_SAMPLE_RATE,
+    ClusterSpec,
+    render_storm_yaml,
+    render_zoo_cfg,
+)
 from .daemons import daemon_command
 from .home import StormHome
 
@@ -85,7 +92,7 @@ class ContainerSettings:
     max_supervisors: int = 8
     #: ``$STORMBRIDGE_METRICS_SECS`` / ``$STORMBRIDGE_SAMPLE_RATE``: UI statistics.
     metrics_secs: int = 10
-    sample_rate: float = 1.0
+    sample_rate: float = STORM_SAMPLE_RATE
     #: ``$STORMBRIDGE_STATE``: the container's conf, data and log directories.
     state_dir: Path = Path("/var/lib/stormbridge")
     #: ``$STORMBRIDGE_CLAIMS``: the directory shared by supervisors for index claims.
@@ -95,7 +102,7 @@ class ContainerSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ContainerSettings:
-        rate_text = env.get("STORMBRIDGE_SAMPLE_RATE", "").strip() or "1.0"
+        rate_text = env.get("STORMBRIDGE_SAMPLE_RATE", "").strip() or str(STORM_SAMPLE_RATE)
         try:
             rate = float(rate_text)
         except ValueError:

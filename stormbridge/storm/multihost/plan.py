@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import ConfigError
-from ..config import MAX_SLOTS, ClusterSpec, Heaps
+from ..config import MAX_SLOTS, STORM_SAMPLE_RATE, ClusterSpec, Heaps
 from ..state import default_state_dir
 
 __all__ = [
@@ -228,7 +228,7 @@ class MultiHostSpec:
     log_dir: Path | None = None  # default: <state_dir>/logs (one folder per host in it)
     slots: int = 2
     metrics_secs: int = 10
-    sample_rate: float = 1.0
+    sample_rate: float = STORM_SAMPLE_RATE
     heaps: Heaps = MULTIHOST_HEAPS
     ui: bool = True
     extra_conf: Mapping[str, Any] = field(default_factory=dict)
