@@ -1,12 +1,13 @@
 """A batched Python bolt whose process dies, on a real Storm cluster: once exiting with a code,
-once SIGKILLed. Each time the worker exits and Storm restarts it, the tuples the dead process
+once SIGKILLed; and a batched Python spout SIGKILLed while its tuples are in flight. Each time the worker exits and Storm restarts it, the tuples the dead process
 held come again (every id is acked in the end), the error Storm reports names the component,
 task, pid and the exit code or signal, and our UI keeps showing it as the component's
 ``lastError`` after Storm's recent errors vanished with the dead worker's ZooKeeper session.
 
-Uses the session fixture ``storm_cluster`` (tests/integration/conftest.py). About 45 s on a
-2-core machine once the cluster runs (two runs: 45.2 and 45.5 s); most of it is two worker
-restarts and the ~20 s until Storm's recent errors vanish.
+Uses the session fixture ``storm_cluster`` (tests/integration/conftest.py). About 45 s for the
+bolts on a 2-core machine once the cluster runs (two runs: 45.2 and 45.5 s); most of it is two
+worker restarts and the ~20 s until Storm's recent errors vanish. The spout: about 30 s
+(one run: 30.4 s), most of it the worker's restart.
 """
 
 from __future__ import annotations
@@ -117,6 +118,17 @@ class VictimBolt(Bolt):
         self.out.write("%d\\n" % tup.values[0])
 '''
 
+SPOUT_DEATH_TOPOLOGY = """
+from streamparse import Grouping, Topology
+
+from bolts.deaths import NumberSpout, VictimBolt
+
+
+class SpoutDeath(Topology):
+    number_spout = NumberSpout.spec()
+    victim_bolt = VictimBolt.spec(inputs={number_spout: Grouping.SHUFFLE})
+"""
+
 DEATHS_TOPOLOGY = """
 from streamparse import Grouping, Topology
 
@@ -137,6 +149,7 @@ def project(storm_cluster: Any, tmp_path: Path) -> Path:
     (root / "topologies").mkdir()
     (root / "src/bolts/deaths.py").write_text(DEATHS)
     (root / "topologies/deaths.py").write_text(DEATHS_TOPOLOGY)
+    (root / "topologies/spout_death.py").write_text(SPOUT_DEATH_TOPOLOGY)
     (root / "sink").mkdir()
     config = {
         "serializer": "json",
@@ -314,3 +327,59 @@ def test_a_dying_python_bolt_is_restarted_replayed_and_reported(
     assert "worker.log" in "".join(
         e["error"] for e in ui.component(topology_id, "victim_bolt")["componentErrors"]
     )
+
+
+def test_a_dying_python_spout_is_restarted_replayed_and_reported(
+    project: Path, storm_cluster: Any, submitted: list[str]
+) -> None:
+    name = "it-spout-death"
+    submitted.append(name)
+    options = ["-o", "it.sink_sub=spout-death", "-o", "topology.message.timeout.secs=10"]
+    assert sparse(project, "submit", "-n", "spout_death", "-N", name, *options) == 0
+    folder = project.parent / "sink" / "spout-death"
+
+    # 1. SIGKILL the spout's process while tuples it emitted wait for the slow bolt.
+    def busy_spout() -> int | None:
+        for pid, lines in lines_by_pid(folder, "spout").items():
+            if len(numbers(lines, "ack")) >= 20 and len(numbers(lines, "emit")) >= 60:
+                return pid
+        return None
+
+    spout = poll("the spout has tuples acked and in flight", busy_spout, 120, interval=0.2)
+    assert spout in launched_pids(storm_cluster, name)
+    (folder / "killed").write_text(f"{spout}\n")
+    os.kill(spout, signal.SIGKILL)
+
+    # 2. The worker comes back; the new spout replays what was in flight; all acked once.
+    def all_acked() -> dict[int, list[str]] | None:
+        spouts = lines_by_pid(folder, "spout")
+        acked = set().union(*(numbers(lines, "ack") for lines in spouts.values()))
+        return spouts if acked == set(range(1, TOTAL + 1)) else None
+
+    spouts = poll("every id acked after the spout's death", all_acked, 180, interval=1)
+    later = [p for p, lines in spouts.items() if generation(lines) == 2]
+    assert later, "no spout process started after the kill"
+    acked_before = numbers(spouts[spout], "ack")
+    in_flight = numbers(spouts[spout], "emit") - acked_before
+    assert in_flight, "nothing was in flight when the spout died"
+    acked_after = set().union(*(numbers(spouts[p], "ack") for p in later))
+    assert not acked_before & acked_after  # none acked twice
+    assert in_flight <= acked_after  # what the dead spout had in flight came again
+    deaths = [
+        line for line in worker_log_lines(storm_cluster, name)
+        if " - Halting process: BatchShellSpout died." in line
+    ]
+    assert len(deaths) == 1, deaths
+
+    # 3. Storm's error, and so the UI, names the spout, its pid and the signal.
+    fact = f"(pid {spout}) was killed by signal 9 (SIGKILL) (exit status 137)"
+    ui = UIClient(storm_cluster.ui_url, timeout=30)
+    topology_id = ui.topology_id(name)
+
+    def reported() -> str | None:
+        page = ui.topology(topology_id)
+        last = {s["spoutId"]: str(s.get("lastError") or "") for s in page.get("spouts", [])}
+        return last["number_spout"] if fact in last.get("number_spout", "") else None
+
+    last = poll("the spout's death reported in the UI", reported, 60, interval=1)
+    assert "Python subprocess of component 'number_spout' task " in last
