@@ -1,8 +1,9 @@
 """A batched Python bolt whose process dies, on a real Storm cluster: once exiting with a code,
-once SIGKILLed; and a batched Python spout SIGKILLed while its tuples are in flight. Each time the worker exits and Storm restarts it, the tuples the dead process
-held come again (every id is acked in the end), the error Storm reports names the component,
-task, pid and the exit code or signal, and our UI keeps showing it as the component's
-``lastError`` after Storm's recent errors vanished with the dead worker's ZooKeeper session.
+once SIGKILLed; and a batched Python spout SIGKILLed while its tuples are in flight. Each time
+the worker exits and Storm restarts it, the tuples the dead process held come again (every id is
+acked in the end), the error Storm reports names the component, task, pid and the exit code or
+signal, and our UI keeps showing it as the component's ``lastError`` after Storm's recent errors
+vanished with the dead worker's ZooKeeper session.
 
 Uses the session fixture ``storm_cluster`` (tests/integration/conftest.py). About 45 s for the
 bolts on a 2-core machine once the cluster runs (two runs: 45.2 and 45.5 s); most of it is two
@@ -366,7 +367,8 @@ def test_a_dying_python_spout_is_restarted_replayed_and_reported(
     assert not acked_before & acked_after  # none acked twice
     assert in_flight <= acked_after  # what the dead spout had in flight came again
     deaths = [
-        line for line in worker_log_lines(storm_cluster, name)
+        line
+        for line in worker_log_lines(storm_cluster, name)
         if " - Halting process: BatchShellSpout died." in line
     ]
     assert len(deaths) == 1, deaths
