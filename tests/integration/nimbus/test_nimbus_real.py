@@ -137,13 +137,25 @@ def test_every_client_call_against_real_nimbus(nimbus_port: int, tmp_path: Path)
                 120,
                 "executors of it-nimbus to be scheduled",
             )
-            info = nimbus.topology_info("it-nimbus")
-            assert sum(e.component_id == "count_bolt" for e in info.executors) == 2
+
+            def running(count_bolts: int) -> bool:
+                """Whether the worker runs (every executor has heartbeated) with that many
+                count_bolt executors."""
+                info = nimbus.topology_info("it-nimbus")
+                bolts = sum(e.component_id == "count_bolt" for e in info.executors)
+                up = all(e.uptime_secs > 0 for e in info.executors)
+                return info.status == "ACTIVE" and bolts == count_bolts and up
+
+            # Rebalanced (or killed) while its supervisor still downloads the topology for the
+            # first worker, Storm 2.8.3's local mode cancels the download, reads the files it
+            # just removed and halts the whole local cluster: wait until the worker runs.
+            _wait_for(lambda: running(2), 120, "the worker of it-nimbus (2 count_bolts) to run")
             nimbus.deactivate("it-nimbus")
             assert nimbus.topology_summary("it-nimbus").status == "INACTIVE"
             nimbus.activate("it-nimbus")
             nimbus.rebalance("it-nimbus", wait_secs=0, num_executors={"count_bolt": 1})
             assert [t.name for t in nimbus.topologies()] == ["it-nimbus"]
+            _wait_for(lambda: running(1), 120, "the rebalanced worker (1 count_bolt) to run")
         finally:
             nimbus.kill("it-nimbus", wait_secs=0, wait=True, deadline=120)
         assert "it-nimbus" not in [t.name for t in nimbus.topologies()]
