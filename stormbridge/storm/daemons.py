@@ -536,16 +536,9 @@ _STOP_TIERS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _tier_of(name: str) -> int:
-    for i, tier in enumerate(_STOP_TIERS):
-        if any(name == t or (t.endswith("-") and name.startswith(t)) for t in tier):
-            return i
-    return 0
-
-
 def _stop_record(record: ClusterRecord, say: Progress, grace: float) -> list[int]:
     """Stop every daemon of ``record`` (and its process group); return pids that survived."""
-    stop_in_tiers(record.daemons, _tier_of, say, grace)
+    stop_in_tiers(record.daemons, _STOP_TIERS, say, grace)
     # Anything still holding the state directory on its command line (e.g. a worker JVM that
     # left the process group) goes too.
     leftovers = [p for p in processes_mentioning(record.state_dir) if p != os.getpid()]

@@ -21,7 +21,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,19 +202,31 @@ def _group_alive(daemon: DaemonRecord) -> bool:
     return pid_alive(daemon.pid) or bool(group_members(daemon.pgid))
 
 
+def _tier_of(name: str, tiers: Sequence[Sequence[str]]) -> int:
+    """The index of the first tier naming ``name``'s daemon (the part after a "/"); a tier
+    entry ending in "-" names every daemon it starts (``supervisor-`` for ``supervisor-0``);
+    0 when no tier names it."""
+    daemon = name.rpartition("/")[2]
+    for i, tier in enumerate(tiers):
+        if any(daemon == t or (t.endswith("-") and daemon.startswith(t)) for t in tier):
+            return i
+    return 0
+
+
 def stop_in_tiers(
     daemons: Iterable[DaemonRecord],
-    tier_of: Callable[[str], int],
+    tiers: Sequence[Sequence[str]],
     say: Callable[[str], None],
     grace: float,
 ) -> None:
-    """Stop ``daemons`` tier by tier (lowest ``tier_of(name)`` first): SIGTERM to the process
-    group of each live one, SIGKILL to those still alive after ``grace`` seconds."""
-    tiers: dict[int, list[DaemonRecord]] = {}
+    """Stop ``daemons`` tier by tier, in the order of ``tiers`` (daemon names, see
+    :func:`_tier_of`): SIGTERM to the process group of each live one, SIGKILL to those still
+    alive after ``grace`` seconds."""
+    by_tier: dict[int, list[DaemonRecord]] = {}
     for d in daemons:
-        tiers.setdefault(tier_of(d.name), []).append(d)
-    for tier in sorted(tiers):
-        group = [d for d in tiers[tier] if _group_alive(d)]
+        by_tier.setdefault(_tier_of(d.name, tiers), []).append(d)
+    for tier in sorted(by_tier):
+        group = [d for d in by_tier[tier] if _group_alive(d)]
         if not group:
             continue
         say(f"stopping {', '.join(d.name for d in group)}")

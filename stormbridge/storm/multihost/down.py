@@ -44,14 +44,6 @@ Progress = Callable[[str], None]
 _TIERS = (("ui", "sshd", "supervisor-"), ("nimbus",), ("zookeeper",))
 
 
-def _tier(name: str) -> int:
-    daemon = name.rpartition("/")[2]
-    for i, tier in enumerate(_TIERS):
-        if any(daemon == t or (t.endswith("-") and daemon.startswith(t)) for t in tier):
-            return i
-    return 0
-
-
 def _in_namespaces(pid: int, inodes: set[int]) -> bool:
     try:
         return os.stat(f"/proc/{pid}/ns/net").st_ino in inodes
@@ -64,7 +56,7 @@ def _stop_daemons(record: ClusterRecord, inodes: set[int], say: Progress, grace:
     daemons that run in one of the hosts' network namespaces (``inodes``) are signalled: a
     recorded pid that now belongs to something else is left alone."""
     inside = [d for d in record.daemons if _in_namespaces(d.pid, inodes)]
-    stop_in_tiers(inside, _tier, say, grace)
+    stop_in_tiers(inside, _TIERS, say, grace)
 
 
 def _leftovers(hosts: ClusterHosts | None) -> list[int]:

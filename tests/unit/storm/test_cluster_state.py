@@ -22,6 +22,7 @@ from stormbridge.storm.state import (
     processes_mentioning,
     remove_record,
     save_record,
+    stop_in_tiers,
 )
 
 
@@ -110,3 +111,51 @@ def test_group_members_and_processes_mentioning(tmp_path: Path) -> None:
         proc.kill()
         proc.wait(timeout=30)
     assert processes_mentioning(marker) == []
+
+
+def test_stop_in_tiers_stops_front_ends_first_and_kills_what_ignores_sigterm() -> None:
+    # Real process groups: "h1/zookeeper" ignores SIGTERM, so it takes the grace period and
+    # a SIGKILL; the others stop on SIGTERM in the order of the tiers.
+    ignore = "import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    plain = "import time; print('ready', flush=True); time.sleep(60)"
+    procs = {
+        name: subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                (ignore if name.endswith("zookeeper") else "") + plain,
+            ],
+            start_new_session=True,
+            stdout=subprocess.PIPE,
+        )
+        for name in ("h1/zookeeper", "nimbus", "h0/supervisor-0", "ui")
+    }
+    for p in procs.values():
+        assert p.stdout is not None and p.stdout.readline() == b"ready\n"  # handler in place
+    daemons = [
+        DaemonRecord(name=n, pid=p.pid, pgid=p.pid, ports={}, log="", out="", command=[])
+        for n, p in procs.items()
+    ]
+    said: list[str] = []
+    try:
+        stop_in_tiers(
+            daemons, (("ui", "supervisor-"), ("nimbus",), ("zookeeper",)), said.append, 1.0
+        )
+        end = time.monotonic() + 10  # SIGKILL is sent, not waited for: callers check later
+        while (alive := [n for n, p in procs.items() if pid_alive(p.pid)]) and (
+            time.monotonic() < end
+        ):
+            time.sleep(0.05)
+    finally:
+        for p in procs.values():
+            p.kill()
+            p.wait()
+            if p.stdout is not None:
+                p.stdout.close()
+    assert said == [
+        "stopping h0/supervisor-0, ui",
+        "stopping nimbus",
+        "stopping h1/zookeeper",
+        "  h1/zookeeper did not stop within 1 s: SIGKILL",
+    ]
+    assert alive == []
