@@ -8,23 +8,19 @@ and the test can check the counts exactly.
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from stormbridge.thrift.nimbus import NimbusClient
 from stormbridge.ui.client import UIClient
 
-from ..submitting import poll, sparse
+from ..submitting import poll, sparse, write_project
 
 pytestmark = [pytest.mark.storm, pytest.mark.slow, pytest.mark.timeout(900)]
 
-REPO = Path(__file__).resolve().parents[3]
 
 SINK_BOLT = '''
 import os
@@ -96,35 +92,13 @@ def _endpoints(cluster: Any) -> tuple[str, str]:
 
 @pytest.fixture
 def project(storm_cluster: Any, tmp_path: Path) -> Path:
-    nimbus, ui_url = _endpoints(storm_cluster)
-    ui = urlsplit(ui_url)
-    root = tmp_path / "wc"
-    shutil.copytree(REPO / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "topologies", root / "topologies")
-    (root / "src" / "bolts" / "sink.py").write_text(SINK_BOLT)
-    (root / "src" / "bolts" / "boom.py").write_text(BOOM_BOLT)
-    (root / "topologies" / "checked.py").write_text(CHECKED_TOPOLOGY)
-    (root / "topologies" / "boom.py").write_text(BOOM_TOPOLOGY)
-    (root / "sink").mkdir()
-    config = {
-        "serializer": "json",
-        "topology_specs": "topologies/",
-        "envs": {
-            "it": {
-                "nimbus": nimbus,
-                "ui.host": ui.hostname,
-                "ui.port": ui.port,
-                "options": {
-                    "topology.workers": 1,
-                    "topology.acker.executors": 1,
-                    "topology.max.spout.pending": 1000,
-                    "it.sink_dir": str(root / "sink"),
-                },
-            }
-        },
+    files = {
+        "src/bolts/sink.py": SINK_BOLT,
+        "src/bolts/boom.py": BOOM_BOLT,
+        "topologies/checked.py": CHECKED_TOPOLOGY,
+        "topologies/boom.py": BOOM_TOPOLOGY,
     }
-    (root / "config.json").write_text(json.dumps(config))
-    return root / "config.json"
+    return write_project(tmp_path / "wc", storm_cluster, files, repo_topologies=True)
 
 
 @pytest.fixture

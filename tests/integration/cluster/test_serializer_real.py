@@ -12,9 +12,7 @@ host, so sink bolts write what they receive to folders here and the tests count 
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import signal
 from pathlib import Path
 from typing import Any
@@ -24,11 +22,10 @@ import pytest
 from stormbridge.storm.multilang import SERIALIZER_CLASS, STOCK_SERIALIZER
 from stormbridge.ui.client import UIClient
 
-from ..submitting import finished_lines, poll, sparse, worker_log_lines
+from ..submitting import finished_lines, poll, sparse, worker_log_lines, write_project
 
 pytestmark = [pytest.mark.storm, pytest.mark.slow, pytest.mark.timeout(900)]
 
-REPO = Path(__file__).resolve().parents[3]
 
 SINK_BOLT = '''
 import os
@@ -281,10 +278,7 @@ class Boom(Topology):
 
 @pytest.fixture
 def project(storm_cluster: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "wc"
-    shutil.copytree(REPO / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "topologies").mkdir()
-    for name, text in {
+    files = {
         "src/bolts/sink.py": SINK_BOLT,
         "src/bolts/direct.py": DIRECT,
         "src/bolts/boom.py": BOOM_BOLT,
@@ -293,29 +287,8 @@ def project(storm_cluster: Any, tmp_path: Path) -> Path:
         "topologies/checked.py": CHECKED_TOPOLOGY,
         "topologies/plain.py": PLAIN_TOPOLOGY,
         "topologies/boom.py": BOOM_TOPOLOGY,
-    }.items():
-        (root / name).write_text(text)
-    (root / "sink").mkdir()
-    config = {
-        "serializer": "json",
-        "topology_specs": "topologies/",
-        "envs": {
-            "it": {
-                "nimbus": storm_cluster.nimbus,
-                "ui.host": "127.0.0.1",
-                "ui.port": int(storm_cluster.ui_url.rsplit(":", 1)[1].rstrip("/")),
-                "options": {
-                    "topology.workers": 1,
-                    "topology.acker.executors": 1,
-                    "topology.max.spout.pending": 1000,
-                    "it.sink_dir": str(root / "sink"),
-                    "it.sink_sub": "words",
-                },
-            }
-        },
     }
-    (root / "config.json").write_text(json.dumps(config))
-    return root / "config.json"
+    return write_project(tmp_path / "wc", storm_cluster, files, {"it.sink_sub": "words"})
 
 
 def whole_lines(folder: Path, pattern: str) -> list[list[str]]:

@@ -13,9 +13,7 @@ worker restarts and the ~20 s until Storm's recent errors vanish. The spout: abo
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import signal
 from pathlib import Path
 from typing import Any
@@ -25,11 +23,10 @@ import pytest
 from stormbridge.ui.backend import NimbusBackend
 from stormbridge.ui.client import UIClient
 
-from ..submitting import finished_lines, poll, sparse, worker_log_lines
+from ..submitting import finished_lines, poll, sparse, worker_log_lines, write_project
 
 pytestmark = [pytest.mark.storm, pytest.mark.slow, pytest.mark.timeout(600)]
 
-REPO = Path(__file__).resolve().parents[3]
 TOTAL = 300
 EXIT_AT = 40
 EXIT_CODE = 3
@@ -145,34 +142,18 @@ class Deaths(Topology):
 
 @pytest.fixture
 def project(storm_cluster: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "deaths"
-    shutil.copytree(REPO / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "topologies").mkdir()
-    (root / "src/bolts/deaths.py").write_text(DEATHS)
-    (root / "topologies/deaths.py").write_text(DEATHS_TOPOLOGY)
-    (root / "topologies/spout_death.py").write_text(SPOUT_DEATH_TOPOLOGY)
-    (root / "sink").mkdir()
-    config = {
-        "serializer": "json",
-        "topology_specs": "topologies/",
-        "envs": {
-            "it": {
-                "nimbus": storm_cluster.nimbus,
-                "options": {
-                    "topology.workers": 1,
-                    "topology.acker.executors": 1,
-                    "topology.max.spout.pending": 1000,
-                    "it.sink_dir": str(root / "sink"),
-                    "it.sink_sub": "deaths",
-                    "it.total": TOTAL,
-                    "it.exit_at": EXIT_AT,
-                    "it.exit_code": EXIT_CODE,
-                },
-            }
-        },
+    files = {
+        "src/bolts/deaths.py": DEATHS,
+        "topologies/deaths.py": DEATHS_TOPOLOGY,
+        "topologies/spout_death.py": SPOUT_DEATH_TOPOLOGY,
     }
-    (root / "config.json").write_text(json.dumps(config))
-    return root / "config.json"
+    options = {
+        "it.sink_sub": "deaths",
+        "it.total": TOTAL,
+        "it.exit_at": EXIT_AT,
+        "it.exit_code": EXIT_CODE,
+    }
+    return write_project(tmp_path / "deaths", storm_cluster, files, options)
 
 
 def lines_by_pid(folder: Path, kind: str) -> dict[int, list[str]]:
