@@ -212,7 +212,10 @@ def daemon_pid(storm_cluster: Any, name: str) -> int:
 def test_supervisor_kill_nimbus_restart_and_a_stalled_bolt_lose_no_id(
     storm_cluster: Any, make_project: ProjectFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    ids, stall, message_timeout = 4000, 12, 5
+    # 100 ids/s: 60 s of emitting, so ids are still in flight when the stall comes even when
+    # the two daemon restarts before it take long (on a slow host, 4000 ids had all been
+    # emitted by then once, and the stall then had nothing to time out).
+    ids, stall, message_timeout = 6000, 12, 5
     config, data = make_project(ids=ids, rate=100, message_timeout=message_timeout)
     started = time.monotonic()
     submit(config, capsys)
@@ -239,6 +242,7 @@ def test_supervisor_kill_nimbus_restart_and_a_stalled_bolt_lose_no_id(
     bolts = sorted(pids(data, "transform_bolt").values())
     at_stall = seen(data)
     marks.append(f"stall of {bolts} at {len(at_stall[1])}")
+    assert len(at_stall[1]) <= ids - 500, f"too few ids left to stall on: {marks}"
     for pid in bolts:
         os.kill(pid, signal.SIGSTOP)
     try:
