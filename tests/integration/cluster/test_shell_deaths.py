@@ -199,6 +199,19 @@ def launched_pids(cluster: Any, name: str) -> set[int]:
     }
 
 
+def sigkill(cluster: Any, name: str, folder: Path, pid: int) -> None:
+    """SIGKILL ``pid``, a Python process Storm logged it launched for topology ``name``, after
+    writing the "killed" marker (so processes started later are of the next generation)."""
+    assert pid in launched_pids(cluster, name)
+    (folder / "killed").write_text(f"{pid}\n")
+    os.kill(pid, signal.SIGKILL)
+
+
+def acked_ids(spouts: dict[int, list[str]]) -> set[int]:
+    """The ids that any of the spout processes saw acked."""
+    return set().union(*(numbers(lines, "ack") for lines in spouts.values()))
+
+
 def test_a_dying_python_bolt_is_restarted_replayed_and_reported(
     project: Path, storm_cluster: Any, submitted: list[str]
 ) -> None:
@@ -220,16 +233,12 @@ def test_a_dying_python_bolt_is_restarted_replayed_and_reported(
     exited = int(marker.read_text())
 
     # 2. SIGKILL that victim (Storm logged it launched that pid).
-    assert victim in launched_pids(storm_cluster, name)
-    (folder / "killed").write_text(f"{victim}\n")
-    os.kill(victim, signal.SIGKILL)
+    sigkill(storm_cluster, name, folder, victim)
 
     # 3. Every id is acked in the end, and what was pending at each death came again.
     def all_acked() -> dict[int, list[str]] | None:
         spouts = lines_by_pid(folder, "spout")
-        acked = set().union(*(numbers(lines, "ack") for lines in spouts.values()))
-        gens = by_generation(spouts)
-        done = acked == set(range(1, TOTAL + 1)) and all(gens.values())
+        done = acked_ids(spouts) == set(range(1, TOTAL + 1)) and all(by_generation(spouts).values())
         return spouts if done else None
 
     spouts = poll("every id acked after two worker restarts", all_acked, 120, interval=1)
@@ -328,15 +337,12 @@ def test_a_dying_python_spout_is_restarted_replayed_and_reported(
         return None
 
     spout = poll("the spout has tuples acked and in flight", busy_spout, 120, interval=0.2)
-    assert spout in launched_pids(storm_cluster, name)
-    (folder / "killed").write_text(f"{spout}\n")
-    os.kill(spout, signal.SIGKILL)
+    sigkill(storm_cluster, name, folder, spout)
 
     # 2. The worker comes back; the new spout replays what was in flight; all acked once.
     def all_acked() -> dict[int, list[str]] | None:
         spouts = lines_by_pid(folder, "spout")
-        acked = set().union(*(numbers(lines, "ack") for lines in spouts.values()))
-        return spouts if acked == set(range(1, TOTAL + 1)) else None
+        return spouts if acked_ids(spouts) == set(range(1, TOTAL + 1)) else None
 
     spouts = poll("every id acked after the spout's death", all_acked, 180, interval=1)
     later = [p for p, lines in spouts.items() if generation(lines) == 2]
