@@ -479,6 +479,13 @@ def _start_all(
         2.0,
     )
     say(f"  {spec.supervisors} supervisor(s) registered ({since()})")
+    # A supervisor registers before its own Thrift port listens; `status` checks every port.
+    _wait(
+        "every daemon's ports to listen",
+        lambda: all(_ports_listen(host, d) for d in record.daemons),
+        record,
+        deadline,
+    )
     if "ui" in names:
         client = UIClient(f"http://{host}:{ports.ui}", timeout=5.0)
 
@@ -603,6 +610,16 @@ class DaemonHealth:
         return self.alive and self.ports_open and self.answering is not False
 
 
+def _ports_listen(host: str, daemon: DaemonRecord, timeout: float = 2.0) -> bool:
+    """Whether every port ``daemon`` listens on accepts connections (worker slots are only
+    listened on while a worker runs: not counted)."""
+    return all(
+        health.tcp_open(host, port, timeout)
+        for name, port in daemon.ports.items()
+        if not name.startswith("slot")
+    )
+
+
 def cluster_status(record: ClusterRecord, timeout: float = 5.0) -> list[DaemonHealth]:
     """Health of every recorded daemon: pid alive, ports open, protocol answering."""
     host = record.host
@@ -615,8 +632,7 @@ def cluster_status(record: ClusterRecord, timeout: float = 5.0) -> list[DaemonHe
     out: list[DaemonHealth] = []
     for d in record.daemons:
         alive = pid_alive(d.pid)
-        listen = {k: v for k, v in d.ports.items() if not k.startswith("slot")}
-        ports_open = alive and all(health.tcp_open(host, p, timeout) for p in listen.values())
+        ports_open = alive and _ports_listen(host, d, timeout)
         answering: bool | None = None
         detail = ""
         if d.name == "zookeeper":
